@@ -1,0 +1,32 @@
+package dev.sightline.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sightline} command. Errors are one line on stderr and a non-zero exit, never a stack trace. */
+@Command(name = "sightline", mixinStandardHelpOptions = true, version = "sightline 0.1.0",
+        description = "Phi-3.5-vision in Java: generation, tokenization and tools.",
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, MakeCheckpointCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            cmd.getErr().println("sightline " + cmd.getCommandName() + ": error: " + msg);
+            if (System.getenv("SIGHTLINE_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return ex instanceof IllegalArgumentException || ex instanceof UserError ? 2 : 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** An error in what the user asked for (bad file, bad option value). */
+    static final class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.sightline.engine;
+
+import dev.sightline.engine.checkpoint.Checkpoint;
+import dev.sightline.engine.checkpoint.CheckpointException;
+import dev.sightline.engine.generate.GenerationListener;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.engine.generate.Sampler;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.image.ImageProcessor;
+import dev.sightline.engine.image.ProcessedImage;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.model.Phi3VModel;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.engine.tokenizer.ChatTemplate;
+import dev.sightline.engine.tokenizer.PromptProcessor;
+import dev.sightline.engine.tokenizer.StreamingDetokenizer;
+import dev.sightline.engine.tokenizer.Tokenizer;
+import dev.sightline.gpu.ComputeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * A loaded Phi-3.5-vision checkpoint: tokenizer, processors and model, and generation with the
+ * reference's behaviour (greedy by default, stop on {32007, 32000, 2}, LongRoPE cache re-prefill).
+ * Not thread-safe: callers serialise requests (the inference EJB's scheduler does).
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    private final Path dir;
+    private final ModelConfig config;
+    private final Checkpoint checkpoint;
+    private final Tokenizer tokenizer;
+    private final PromptProcessor promptProcessor;
+    private final ImageProcessor imageProcessor;
+    private final Phi3VModel model;
+    private final int defaultNumCrops;
+
+    private Engine(Path dir, ComputeBackend backend) {
+        this.dir = dir;
+        if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": model directory does not exist");
+        long t0 = System.nanoTime();
+        config = ModelConfig.load(dir);
+        Path tok = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tok)) throw new CheckpointException(dir + ": no tokenizer.json");
+        tokenizer = Tokenizer.load(tok);
+        promptProcessor = new PromptProcessor(tokenizer);
+        PreprocessorConfig pre = PreprocessorConfig.load(dir);
+        imageProcessor = new ImageProcessor(pre.mean(), pre.std(), pre.numImgTokens());
+        defaultNumCrops = pre.numCrops();
+        LOG.info(() -> "Loading " + dir + " (" + config.numLayers() + " decoder layers, hidden " + config.hiddenSize() + ")");
+        checkpoint = Checkpoint.open(dir);
+        try {
+            model = new Phi3VModel(checkpoint, config, backend);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+        LOG.info(() -> String.format("Loaded %s in %.1f s on %s", dir, (System.nanoTime() - t0) / 1e9, backend.name()));
+    }
+
+    public static Engine load(Path dir, ComputeBackend backend) {
+        return new Engine(dir, backend);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ImageProcessor imageProcessor() {
+        return imageProcessor;
+    }
+
+    public Phi3VModel model() {
+        return model;
+    }
+
+    public int defaultNumCrops() {
+        return defaultNumCrops;
+    }
+
+    /** Renders the chat template, processes the images and expands the placeholders. */
+    public PreparedPrompt prepare(List<ChatMessage> messages, List<RgbImage> images, int numCrops) {
+        String prompt = ChatTemplate.render(messages, true);
+        PromptProcessor.imageTags(prompt, images.size()); // validate before any pixel work
+        List<ProcessedImage> processed = new ArrayList<>();
+        for (RgbImage img : images) processed.add(imageProcessor.process(img, numCrops));
+        int[] counts = processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray();
+        return new PreparedPrompt(prompt, promptProcessor.expand(prompt, counts), processed);
+    }
+
+    public GenerationResult generate(PreparedPrompt p, SamplingParams params, GenerationListener listener) {
+        int[] prompt = p.inputIds();
+        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        long tv = System.nanoTime();
+        float[] imageRows = p.images().isEmpty() ? null : model.imageFeatures(p.images());
+        long visionNanos = System.nanoTime() - tv;
+
+        int orig = model.rope().originalMaxPositionEmbeddings();
+        KvCache cache = model.newCache(prompt.length + params.maxNewTokens());
+        int[] tokens = Arrays.copyOf(prompt, prompt.length + params.maxNewTokens());
+        int len = prompt.length;
+
+        long t0 = System.nanoTime();
+        float[] logits = model.forward(model.embed(tokens, 0, len, imageRows), len, cache);
+        float[] promptLogits = logits;
+        long prefillNanos = System.nanoTime() - t0;
+
+        Sampler sampler = new Sampler(params);
+        StreamingDetokenizer stream = new StreamingDetokenizer(tokenizer, true);
+        List<Integer> generated = new ArrayList<>();
+        String finish = "length";
+        long t1 = System.nanoTime();
+        while (true) {
+            if (listener.cancelled()) {
+                finish = "cancelled";
+                break;
+            }
+            int next = sampler.next(logits);
+            generated.add(next);
+            boolean stop = params.stopIds().contains(next);
+            listener.onToken(next, stop ? stream.flush() : stream.push(next));
+            if (stop) {
+                finish = "stop";
+                break;
+            }
+            if (generated.size() >= params.maxNewTokens()) break;
+            tokens[len++] = next;
+            if (len >= orig + 1 && cache.length() <= orig) {
+                // The reference drops the short-factor cache and re-prefills everything with long factors.
+                cache.clear();
+                logits = model.forward(model.embed(tokens, 0, len, imageRows), len, cache);
+            } else {
+                logits = model.forward(model.embed(tokens, len - 1, len, imageRows), 1, cache);
+            }
+        }
+        long decodeNanos = System.nanoTime() - t1;
+        List<Integer> textIds = finish.equals("stop") ? generated.subList(0, generated.size() - 1) : generated;
+        String text = tokenizer.decode(textIds, true);
+        return new GenerationResult(List.copyOf(generated), text, finish, promptLogits, prompt.length, prefillNanos, decodeNanos, visionNanos);
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}

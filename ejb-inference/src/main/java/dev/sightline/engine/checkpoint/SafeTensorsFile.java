@@ -1,0 +1,96 @@
+package dev.sightline.engine.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sightline.gpu.DType;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One memory-mapped safetensors file: 8-byte little-endian header length, a JSON header
+ * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the data.
+ * Tensors are slices of the mapping; nothing is read onto the heap. Files of any size (> 2 GB)
+ * map as one segment.
+ */
+public final class SafeTensorsFile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A header larger than this is not a safetensors file (the format caps it at 100 MB). */
+    private static final long MAX_HEADER = 100L << 20;
+
+    private final Path path;
+    private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+
+    private SafeTensorsFile(Path path) {
+        this.path = path;
+    }
+
+    /** Maps the file into {@code arena}; the tensors stay valid while the arena is open. */
+    public static SafeTensorsFile open(Path path, Arena arena) {
+        SafeTensorsFile f = new SafeTensorsFile(path);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) throw new CheckpointException(path + ": truncated safetensors file (" + size + " bytes)");
+            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+            if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+                throw new CheckpointException(path + ": not a safetensors file or truncated (header length " + headerLen + ", file " + size + " bytes)");
+            }
+            byte[] header = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
+            JsonNode root;
+            try {
+                root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CheckpointException(path + ": safetensors header is not valid JSON", e);
+            }
+            long dataStart = 8 + headerLen;
+            long dataSize = size - dataStart;
+            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("__metadata__")) continue;
+                JsonNode t = e.getValue();
+                DType dtype;
+                try {
+                    dtype = DType.fromSafetensors(t.path("dtype").asText());
+                } catch (IllegalArgumentException ex) {
+                    throw new CheckpointException(path + ": tensor " + e.getKey() + ": " + ex.getMessage());
+                }
+                JsonNode shapeNode = t.path("shape");
+                long[] shape = new long[shapeNode.size()];
+                for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
+                long begin = t.path("data_offsets").path(0).asLong(-1);
+                long end = t.path("data_offsets").path(1).asLong(-1);
+                long elements = 1;
+                for (long d : shape) elements *= d;
+                if (begin < 0 || end < begin || end - begin != elements * dtype.bytes) {
+                    throw new CheckpointException(path + ": tensor " + e.getKey() + " has inconsistent offsets " + begin + ".." + end + " for shape " + java.util.Arrays.toString(shape) + " " + dtype);
+                }
+                if (end > dataSize) {
+                    throw new CheckpointException(path + ": truncated: tensor " + e.getKey() + " ends at byte " + (dataStart + end) + " but the file has " + size);
+                }
+                f.tensors.put(e.getKey(), new TensorInfo(e.getKey(), dtype, shape, all.asSlice(dataStart + begin, end - begin)));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(path + ": cannot read: " + e.getMessage(), e);
+        }
+        return f;
+    }
+
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public Path path() {
+        return path;
+    }
+}

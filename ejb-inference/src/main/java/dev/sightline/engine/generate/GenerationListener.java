@@ -1,0 +1,13 @@
+package dev.sightline.engine.generate;
+
+/** Receives tokens as they are generated; {@link #cancelled()} is polled before every step. */
+public interface GenerationListener {
+    /** @param delta text that became final with this token (never half a UTF-8 character; may be empty) */
+    void onToken(int id, String delta);
+
+    default boolean cancelled() {
+        return false;
+    }
+
+    GenerationListener NONE = (id, delta) -> {};
+}

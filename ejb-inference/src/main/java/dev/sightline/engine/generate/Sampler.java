@@ -1,0 +1,58 @@
+package dev.sightline.engine.generate;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/** Picks the next token from float32 logits (argmax ties go to the lowest id, as torch.argmax). */
+public final class Sampler {
+    private final SamplingParams params;
+    private final Random random;
+
+    public Sampler(SamplingParams params) {
+        this.params = params;
+        this.random = params.seed() == null ? new Random() : new Random(params.seed());
+    }
+
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    public int next(float[] logits) {
+        if (params.isGreedy()) return argmax(logits);
+        int n = logits.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = params.topK() == null ? n : Math.min(n, params.topK());
+        double t = params.temperature();
+        double max = logits[order[0]] / t;
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            p[i] = Math.exp(logits[order[i]] / t - max);
+            sum += p[i];
+        }
+        if (params.topP() != null) {
+            double cum = 0;
+            int cut = keep;
+            for (int i = 0; i < keep; i++) {
+                cum += p[i] / sum;
+                if (cum >= params.topP()) {
+                    cut = i + 1;
+                    break;
+                }
+            }
+            keep = cut;
+            sum = 0;
+            for (int i = 0; i < keep; i++) sum += p[i];
+        }
+        double r = random.nextDouble() * sum;
+        for (int i = 0; i < keep; i++) {
+            r -= p[i];
+            if (r <= 0) return order[i];
+        }
+        return order[keep - 1];
+    }
+}

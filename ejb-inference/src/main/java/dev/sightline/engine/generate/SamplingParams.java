@@ -1,0 +1,28 @@
+package dev.sightline.engine.generate;
+
+import java.util.Set;
+
+/**
+ * How to pick tokens. Greedy when temperature is null or 0; otherwise temperature, then top-k,
+ * then top-p (nucleus), drawn from a generator seeded with {@code seed} (reproducible).
+ */
+public record SamplingParams(int maxNewTokens, Double temperature, Double topP, Integer topK, Long seed, Set<Integer> stopIds) {
+    /** Phi-3.5-vision ends turns with <|end|> (32007); <|endoftext|> (32000) and </s> (2) also stop (spec §1.3). */
+    public static final Set<Integer> DEFAULT_STOP = Set.of(32007, 32000, 2);
+
+    public SamplingParams {
+        if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be ≥ 1, got " + maxNewTokens);
+        if (temperature != null && (temperature < 0 || temperature.isNaN() || temperature > 100)) throw new IllegalArgumentException("temperature must be in [0, 100]");
+        if (topP != null && (topP <= 0 || topP > 1)) throw new IllegalArgumentException("top_p must be in (0, 1]");
+        if (topK != null && topK < 1) throw new IllegalArgumentException("top_k must be ≥ 1");
+        if (stopIds == null) stopIds = DEFAULT_STOP;
+    }
+
+    public static SamplingParams greedy(int maxNewTokens) {
+        return new SamplingParams(maxNewTokens, null, null, null, null, DEFAULT_STOP);
+    }
+
+    public boolean isGreedy() {
+        return temperature == null || temperature == 0.0;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.sightline.engine.model;
+
+import dev.sightline.engine.ModelConfig;
+import dev.sightline.engine.checkpoint.Checkpoint;
+import dev.sightline.engine.image.ProcessedImage;
+import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.ComputeBackend.Activation;
+import dev.sightline.gpu.Weights;
+
+/**
+ * Image features → text-embedding rows (spec §6): CLIP on the global view and each sub-tile, 2×2
+ * merge to (g/2)×(g/2) cells of 4C, sub-tiles stitched row-major into one grid with sub_GN after
+ * every grid row, then glb_GN, then the global grid (also with sub_GN row ends) — "sub_glb" order —
+ * and the MLP projector (Linear, exact-erf GELU, Linear) on every vector.
+ */
+public final class ImageEmbedding {
+    private static final String PREFIX = "model.vision_embed_tokens.";
+
+    private final ComputeBackend be;
+    private final VisionTower vision;
+    private final int c4;
+    private final float[] subGN, glbGN;          // [4C]
+    private final Weights proj1, proj2;          // [hidden, 4C], [hidden, hidden]
+    private final float[] proj1B, proj2B;
+    private final int hidden;
+
+    public ImageEmbedding(Checkpoint ck, ModelConfig config, ComputeBackend be) {
+        this.be = be;
+        this.vision = new VisionTower(ck, config, be);
+        this.c4 = 4 * config.clip().hiddenSize();
+        this.hidden = config.hiddenSize();
+        subGN = ck.vector(PREFIX + "sub_GN", 1, 1, 1, c4);
+        glbGN = ck.vector(PREFIX + "glb_GN", 1, 1, c4);
+        proj1 = ck.matrix(PREFIX + "img_projection.0.weight", hidden, c4);
+        proj1B = ck.vector(PREFIX + "img_projection.0.bias", hidden);
+        proj2 = ck.matrix(PREFIX + "img_projection.2.weight", hidden, hidden);
+        proj2B = ck.vector(PREFIX + "img_projection.2.bias", hidden);
+    }
+
+    /** The 4C-wide vectors before projection: [numImgTokens, 4C]. */
+    public float[] mergedFeatures(ProcessedImage img) {
+        int g = vision.gridSize();
+        int half = g / 2;
+        int th = img.tilesHigh(), tw = img.tilesWide();
+        int rows = half * th, cols = half * tw + 1;
+        int count = rows * cols + 1 + half * (half + 1);
+        if (count != img.numImgTokens()) {
+            throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
+        }
+        float[] out = new float[count * c4];
+        for (int t = 0; t < th * tw; t++) {
+            float[] f = vision.encode(img.tiles().get(t));
+            int tr = t / tw, tc = t % tw;
+            for (int a = 0; a < half; a++) {
+                for (int b = 0; b < half; b++) {
+                    merge(f, g, a, b, out, ((tr * half + a) * cols + tc * half + b) * c4);
+                }
+            }
+        }
+        for (int r = 0; r < rows; r++) System.arraycopy(subGN, 0, out, (r * cols + cols - 1) * c4, c4);
+        int glb = rows * cols;
+        System.arraycopy(glbGN, 0, out, glb * c4, c4);
+        float[] f = vision.encode(img.globalView());
+        int base = glb + 1;
+        for (int a = 0; a < half; a++) {
+            for (int b = 0; b < half; b++) merge(f, g, a, b, out, (base + a * (half + 1) + b) * c4);
+            System.arraycopy(subGN, 0, out, (base + a * (half + 1) + half) * c4, c4);
+        }
+        return out;
+    }
+
+    /** Merged cell (a, b) = patches (2a,2b), (2a,2b+1), (2a+1,2b), (2a+1,2b+1), each C wide. */
+    private void merge(float[] f, int g, int a, int b, float[] out, int o) {
+        int c = c4 / 4;
+        System.arraycopy(f, ((2 * a) * g + 2 * b) * c, out, o, c);
+        System.arraycopy(f, ((2 * a) * g + 2 * b + 1) * c, out, o + c, c);
+        System.arraycopy(f, ((2 * a + 1) * g + 2 * b) * c, out, o + 2 * c, c);
+        System.arraycopy(f, ((2 * a + 1) * g + 2 * b + 1) * c, out, o + 3 * c, c);
+    }
+
+    /** Projected embedding rows for one image: [numImgTokens, hidden]. */
+    public float[] embed(ProcessedImage img) {
+        return project(mergedFeatures(img), img.numImgTokens());
+    }
+
+    public float[] project(float[] merged, int n) {
+        float[] h = new float[n * hidden];
+        be.matmul(proj1, proj1B, merged, n, h);
+        be.activate(Activation.GELU_ERF, h, h.length);
+        float[] out = new float[n * hidden];
+        be.matmul(proj2, proj2B, h, n, out);
+        return out;
+    }
+
+    public VisionTower vision() {
+        return vision;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.sightline.engine.model;
+
+import dev.sightline.engine.ModelConfig;
+import dev.sightline.engine.checkpoint.Checkpoint;
+import dev.sightline.engine.image.ProcessedImage;
+import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.Weights;
+import java.util.List;
+
+/**
+ * Phi3VForCausalLM: token embeddings with image features merged at the negative placeholders
+ * (spec §6.9), the decoder stack, the final RMSNorm and the untied lm_head (float32 logits).
+ */
+public final class Phi3VModel {
+    private final ModelConfig config;
+    private final ComputeBackend be;
+    private final Weights.Dense embedTokens;    // [vocab, hidden]
+    private final DecoderLayer[] layers;
+    private final float[] finalNorm;
+    private final Weights lmHead;               // [vocab, hidden]
+    private final ImageEmbedding imageEmbedding;
+    private final LongRope rope;
+
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
+        this.config = c;
+        this.be = be;
+        int hidden = c.hiddenSize();
+        embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
+        layers = new DecoderLayer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i);
+        finalNorm = ck.vector("model.norm.weight", hidden);
+        lmHead = ck.has("lm_head.weight") || !c.tieWordEmbeddings()
+                ? ck.matrix("lm_head.weight", c.vocabSize(), hidden)
+                : embedTokens;
+        imageEmbedding = new ImageEmbedding(ck, c, be);
+        rope = new LongRope(c);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ComputeBackend backend() {
+        return be;
+    }
+
+    public LongRope rope() {
+        return rope;
+    }
+
+    public ImageEmbedding imageEmbedding() {
+        return imageEmbedding;
+    }
+
+    public KvCache newCache(int capacity) {
+        return new KvCache(layers.length, config.hiddenSize(), capacity);
+    }
+
+    /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */
+    public float[] imageFeatures(List<ProcessedImage> images) {
+        int total = images.stream().mapToInt(ProcessedImage::numImgTokens).sum();
+        float[] all = new float[total * config.hiddenSize()];
+        int o = 0;
+        for (ProcessedImage img : images) {
+            float[] e = imageEmbedding.embed(img);
+            System.arraycopy(e, 0, all, o, e.length);
+            o += e.length;
+        }
+        return all;
+    }
+
+    /**
+     * Input embeddings for ids[from…to): positive ids are looked up; the k-th negative placeholder
+     * of the whole sequence takes row k of {@code imageRows} (assignment by order, as the reference).
+     */
+    public float[] embed(int[] ids, int from, int to, float[] imageRows) {
+        int hidden = config.hiddenSize();
+        int placeholdersBefore = 0;
+        for (int i = 0; i < from; i++) if (ids[i] < 0) placeholdersBefore++;
+        float[] x = new float[(to - from) * hidden];
+        float[] row = new float[hidden];
+        int k = placeholdersBefore;
+        for (int i = from; i < to; i++) {
+            int id = ids[i];
+            if (id < 0) {
+                if (imageRows == null || (long) (k + 1) * hidden > imageRows.length) {
+                    throw new IllegalStateException("more image placeholders than image features");
+                }
+                System.arraycopy(imageRows, k * hidden, x, (i - from) * hidden, hidden);
+                k++;
+            } else {
+                if (id >= config.vocabSize()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
+                embedTokens.rowToFloat(id, row);
+                System.arraycopy(row, 0, x, (i - from) * hidden, hidden);
+            }
+        }
+        return x;
+    }
+
+    /**
+     * Runs the decoder over n new positions (cache.length() … +n−1), appends them to the cache and
+     * returns the float32 logits of the last position. The LongRoPE factor set follows the total
+     * length, as the reference's eager path does.
+     */
+    public float[] forward(float[] x, int n, KvCache cache) {
+        int start = cache.length();
+        int total = start + n;
+        cache.ensure(total);
+        float[][] tables = rope.tables(start, n, rope.factorsFor(total));
+        for (DecoderLayer layer : layers) layer.forward(be, x, n, start, cache, tables);
+        cache.setLength(total);
+        int hidden = config.hiddenSize();
+        float[] last = new float[hidden];
+        System.arraycopy(x, (n - 1) * hidden, last, 0, hidden);
+        be.rmsNorm(last, finalNorm, config.rmsNormEps(), last, 1, hidden);
+        float[] logits = new float[config.vocabSize()];
+        be.matmul(lmHead, null, last, 1, logits);
+        return logits;
+    }
+}

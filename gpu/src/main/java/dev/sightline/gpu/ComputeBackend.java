@@ -1,0 +1,54 @@
+package dev.sightline.gpu;
+
+/**
+ * The operations the model is written in. Activations are float32 row-major arrays
+ * ({@code [n, width]}); weights come in their stored format ({@link Weights}).
+ *
+ * <p>The CPU implementation is {@link CpuBackend}; an OpenCL backend implements the same contract
+ * (its kernels keep weights resident and only logits come back). Results are deterministic for a
+ * given backend and thread count.
+ */
+public interface ComputeBackend extends AutoCloseable {
+
+    /** out[t, o] = Σ_i x[t, i] · W[o, i] (+ bias[o] when bias != null);  x: [n, W.cols], out: [n, W.rows]. */
+    void matmul(Weights w, float[] bias, float[] x, int n, float[] out);
+
+    /**
+     * Scaled dot-product attention for one sequence, all heads.
+     * q: [n, heads·headDim] for positions start…start+n-1; k, v: [≥kvLen, heads·headDim]
+     * (cache rows 0…kvLen-1, already holding the new positions); out: [n, heads·headDim].
+     * causal: position start+t sees keys 0…start+t; otherwise every key (vision tower).
+     * Softmax in float32 with max subtraction.
+     */
+    void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
+                   int heads, int headDim, float scale, boolean causal);
+
+    /** RMSNorm per row: out = x / sqrt(mean(x²) + eps) · weight (normalise first, then weight, as HF). */
+    void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width);
+
+    /** LayerNorm per row with biased variance: out = (x − μ) / sqrt(σ² + eps) · weight + bias. */
+    void layerNorm(float[] x, float[] weight, float[] bias, float eps, float[] out, int n, int width);
+
+    /**
+     * Rotate-half RoPE in place on x: [n, heads·headDim], row t at position start+t.
+     * cos/sin: [positions, headDim/2] tables already scaled by the attention factor.
+     */
+    void rotary(float[] x, int n, int start, int heads, int headDim, float[] cos, float[] sin);
+
+    /** Activations in place. */
+    enum Activation { SILU, GELU_ERF, QUICK_GELU }
+
+    void activate(Activation act, float[] x, int len);
+
+    /** out[t, i] = silu(gateUp[t, i]) · gateUp[t, width + i]  (Phi-3's fused gate|up halves). */
+    void swiglu(float[] gateUp, float[] out, int n, int width);
+
+    /** y[i] += x[i], i < len (residual). */
+    void addInPlace(float[] y, float[] x, int len);
+
+    /** A short name for logs and benchmarks ("cpu", "opencl:…"). */
+    String name();
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,62 @@
+package dev.sightline.gpu;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API inner loops shared by the CPU backend. Pure functions over arrays/segments. */
+public final class VectorKernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(
+            jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    private VectorKernels() {}
+
+    /** bf16 → f32 is exact: the 16 stored bits become the high half of the float. */
+    static void bf16ToFloat(MemorySegment src, long byteOffset, float[] dst, int n) {
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += F.length()) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            IntVector v = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+        }
+        for (; i < n; i++) {
+            dst[i] = Float.intBitsToFloat(src.get(Weights.Dense.SHORT, byteOffset + 2L * i) << 16);
+        }
+    }
+
+    /** Σ a[ao+i]·b[bo+i], i < n, float32 accumulation in vector lanes. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        int step = F.length();
+        int upper2 = n - 2 * step + 1;
+        for (; i < upper2; i += 2 * step) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, ao + i + step).fma(FloatVector.fromArray(F, b, bo + i + step), acc1);
+        }
+        for (; i + step <= n; i += step) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** y[yo+i] += a · x[xo+i]. */
+    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(F, a);
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += a * x[xo + i];
+    }
+}

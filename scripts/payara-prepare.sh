@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Patches an unpacked Payara's domain1 for Sightline (idempotent):
+#  - JVM options the engine needs on JDK 25 (Vector API incubator module, FFM native access),
+#  - the heap (SIGHTLINE_HEAP, default 4g; weights are memory-mapped outside the heap).
+# Used by the integration tests (the managed Arquillian connector cannot set JVM options)
+# and by scripts/payara-run.sh.
+set -euo pipefail
+PAYARA_HOME=${1:?usage: payara-prepare.sh PAYARA_HOME}
+HEAP=${SIGHTLINE_HEAP:-4g}
+DOMAIN_XML="$PAYARA_HOME/glassfish/domains/domain1/config/domain.xml"
+[[ -f "$DOMAIN_XML" ]] || { echo "payara-prepare: no domain.xml at $DOMAIN_XML" >&2; exit 1; }
+
+# Only the server-config <java-config> is patched: it is the first one in the file.
+python3 - "$DOMAIN_XML" "$HEAP" <<'PY'
+import re, sys
+path, heap = sys.argv[1], sys.argv[2]
+xml = open(path, encoding="utf-8").read()
+marker = "<!-- sightline -->"
+start = xml.index("<java-config")
+end = xml.index("</java-config>", start)
+block = xml[start:end]
+block = re.sub(r"\s*<!-- sightline -->.*?<!-- /sightline -->", "", block, flags=re.S)
+block = re.sub(r"<jvm-options>-Xmx[^<]*</jvm-options>", f"<jvm-options>-Xmx{heap}</jvm-options>", block, count=1)
+ours = ["--add-modules=jdk.incubator.vector", "-Xss4m"]
+inject = "\n                " + marker + "".join(f"<jvm-options>{o}</jvm-options>" for o in ours) + "<!-- /sightline -->"
+block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-server</jvm-options>" + inject, 1)
+open(path, "w", encoding="utf-8").write(xml[:start] + block + xml[end:])
+PY
+echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector)"

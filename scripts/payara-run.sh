@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs Payara in the foreground with the Sightline EAR deployed; Ctrl-C stops it cleanly.
+set -euo pipefail
+PAYARA_HOME=${1:?usage: payara-run.sh PAYARA_HOME EAR}
+EAR=${2:?usage: payara-run.sh PAYARA_HOME EAR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+bash "$HERE/payara-prepare.sh" "$PAYARA_HOME"
+export AS_JAVA=${AS_JAVA:-$JAVA_HOME}
+ASADMIN="$PAYARA_HOME/bin/asadmin"
+AUTODEPLOY="$PAYARA_HOME/glassfish/domains/domain1/autodeploy"
+mkdir -p "$AUTODEPLOY"
+cp "$EAR" "$AUTODEPLOY/sightline.ear"
+stop() { "$ASADMIN" stop-domain domain1 >/dev/null 2>&1 || true; }
+trap stop INT TERM EXIT
+echo "=================================================================="
+echo " Sightline is starting on Payara: http://localhost:8080/"
+echo "   API:    http://localhost:8080/v1/models"
+echo "   health: http://localhost:8080/health/ready"
+echo " Ctrl-C stops the server."
+echo "=================================================================="
+"$ASADMIN" start-domain --verbose domain1

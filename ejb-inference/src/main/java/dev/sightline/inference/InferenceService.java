@@ -1,0 +1,189 @@
+package dev.sightline.inference;
+
+import dev.sightline.engine.Engine;
+import dev.sightline.engine.PreparedPrompt;
+import dev.sightline.engine.checkpoint.CheckpointWriter;
+import dev.sightline.engine.generate.GenerationListener;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.CpuBackend;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Owns the model. Loads the configured checkpoint in the background at startup (readiness turns
+ * true when done) — or, when no directory with weights is configured, an embedded tiny random
+ * checkpoint, announced loudly — and runs requests one at a time through a bounded queue.
+ * Never logs prompts or outputs.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class InferenceService {
+    private static final Logger LOG = Logger.getLogger(InferenceService.class.getName());
+    public static final String EMBEDDED_WARNING =
+            "No model weights configured (sightline.model.dir): serving an embedded tiny random checkpoint. "
+            + "Answers are noise until a real Phi-3.5-vision-instruct checkpoint is configured.";
+
+    @Inject
+    @ConfigProperty(name = "sightline.model.dir")
+    Optional<String> modelDir;
+
+    @Inject
+    @ConfigProperty(name = "sightline.num-crops", defaultValue = "4")
+    int defaultNumCrops;
+
+    @Inject
+    @ConfigProperty(name = "sightline.max-new-tokens", defaultValue = "512")
+    int maxNewTokens;
+
+    @Inject
+    @ConfigProperty(name = "sightline.queue.size", defaultValue = "16")
+    int queueSize;
+
+    @Inject
+    @ConfigProperty(name = "sightline.device", defaultValue = "auto")
+    String device;
+
+    @Inject
+    @ConfigProperty(name = "sightline.cpu.threads", defaultValue = "0")
+    int cpuThreads;
+
+    @Resource
+    ManagedThreadFactory threads;
+
+    @Resource
+    ManagedExecutorService executor;
+
+    private volatile Engine engine;
+    private volatile boolean embedded;
+    private volatile String loadError;
+    private volatile String backendName;
+    private ComputeBackend backend;
+    private RequestScheduler scheduler;
+    private Path embeddedDir;
+
+    @PostConstruct
+    void start() {
+        scheduler = new RequestScheduler(queueSize, threads);
+        executor.submit(this::load);
+    }
+
+    private void load() {
+        try {
+            backend = selectBackend();
+            backendName = backend.name();
+            Path dir;
+            if (EngineSettings.hasWeights(modelDir)) {
+                dir = Path.of(modelDir.get());
+                LOG.info(() -> "Loading model from " + dir);
+            } else {
+                if (modelDir.isPresent() && !modelDir.get().isBlank()) {
+                    LOG.warning("sightline.model.dir=" + modelDir.get() + " holds no safetensors weights");
+                }
+                LOG.warning("**********************************************************************");
+                LOG.warning(EMBEDDED_WARNING);
+                LOG.warning("**********************************************************************");
+                embeddedDir = Files.createTempDirectory("sightline-embedded-");
+                dir = CheckpointWriter.write(CheckpointWriter.Preset.TINY, embeddedDir, 1234);
+                embedded = true;
+            }
+            engine = Engine.load(dir, backend);
+            LOG.info(() -> "Model ready: " + dir + " on " + backendName);
+        } catch (Exception | Error e) {
+            loadError = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.log(Level.SEVERE, "Model failed to load: " + loadError, e);
+        }
+    }
+
+    private ComputeBackend selectBackend() {
+        return switch (device.toLowerCase()) {
+            case "cpu", "auto" -> cpuThreads > 0 ? new CpuBackend(cpuThreads) : new CpuBackend();
+            case "opencl" -> throw new IllegalStateException("sightline.device=opencl: the OpenCL backend is not part of this build yet; use cpu or auto");
+            default -> throw new IllegalStateException("sightline.device must be cpu, opencl or auto, not '" + device + "'");
+        };
+    }
+
+    public boolean ready() {
+        return engine != null;
+    }
+
+    public boolean embeddedModel() {
+        return embedded;
+    }
+
+    public Optional<String> loadError() {
+        return Optional.ofNullable(loadError);
+    }
+
+    public String modelName() {
+        Engine e = engine;
+        if (e == null) return "loading";
+        return embedded ? "sightline-embedded-tiny" : e.dir().getFileName().toString();
+    }
+
+    public String backendName() {
+        return backendName;
+    }
+
+    public int queueWaiting() {
+        return scheduler.waiting();
+    }
+
+    public int queueCapacity() {
+        return scheduler.capacity();
+    }
+
+    public int defaultMaxNewTokens() {
+        return maxNewTokens;
+    }
+
+    /** Queues a request; the future fails with QueueFullException at once when the queue is full. */
+    public CompletableFuture<GenerateResponse> submit(GenerateRequest req, GenerationListener listener) {
+        Engine e = engine;
+        if (e == null) {
+            throw new ModelNotReadyException(loadError == null ? "the model is still loading" : "the model failed to load: " + loadError);
+        }
+        int crops = req.numCrops() == null ? defaultNumCrops : req.numCrops();
+        // Prompt validation and image processing happen on the caller's thread, so bad input fails
+        // before it takes a queue slot.
+        PreparedPrompt prepared = e.prepare(req.messages(), req.images(), crops);
+        return scheduler.submit(() -> {
+            GenerationResult r = e.generate(prepared, req.sampling(), listener);
+            int completion = r.generatedIds().size();
+            return new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(), r.promptTokens(), completion,
+                    prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6);
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        if (scheduler != null) scheduler.close();
+        Engine e = engine;
+        engine = null;
+        if (e != null) e.close();
+        if (backend != null) backend.close();
+        if (embeddedDir != null) {
+            try (var s = Files.walk(embeddedDir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (Exception ignored) {
+                // temp files; the OS cleans up eventually
+            }
+        }
+    }
+}

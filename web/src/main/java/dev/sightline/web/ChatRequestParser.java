@@ -1,0 +1,126 @@
+package dev.sightline.web;
+
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.image.ImageDecoder;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.inference.GenerateRequest;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Translates an OpenAI chat-completions body into a {@link GenerateRequest}: string or
+ * content-part messages; each {@code image_url} part (data URL) becomes the next
+ * {@code <|image_N|>} tag at its place in the text. Remote image URLs are refused: the server
+ * never fetches arbitrary URLs.
+ */
+public final class ChatRequestParser {
+    private final int maxTokensLimit;
+
+    public ChatRequestParser(int maxTokensLimit) {
+        this.maxTokensLimit = maxTokensLimit;
+    }
+
+    public GenerateRequest parse(JsonObject body) {
+        JsonValue msgs = body.get("messages");
+        if (msgs == null || msgs.getValueType() != JsonValue.ValueType.ARRAY || msgs.asJsonArray().isEmpty()) {
+            throw ApiException.badRequest("'messages' must be a non-empty array", "messages");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        List<RgbImage> images = new ArrayList<>();
+        for (JsonValue v : msgs.asJsonArray()) {
+            if (v.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("each message must be an object", "messages");
+            JsonObject m = v.asJsonObject();
+            String role = string(m, "role");
+            if (role == null) throw ApiException.badRequest("a message has no 'role'", "messages");
+            if (role.equals("developer")) role = "system";
+            if (!role.matches("system|user|assistant")) throw ApiException.badRequest("unsupported role '" + role + "'", "messages");
+            JsonValue content = m.get("content");
+            StringBuilder text = new StringBuilder();
+            if (content instanceof JsonString s) {
+                text.append(s.getString());
+            } else if (content != null && content.getValueType() == JsonValue.ValueType.ARRAY) {
+                for (JsonValue pv : content.asJsonArray()) {
+                    if (pv.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("content parts must be objects", "messages");
+                    JsonObject part = pv.asJsonObject();
+                    String type = string(part, "type");
+                    if ("text".equals(type)) {
+                        text.append(string(part, "text") == null ? "" : string(part, "text"));
+                    } else if ("image_url".equals(type)) {
+                        JsonValue iu = part.get("image_url");
+                        String url = iu instanceof JsonString s ? s.getString()
+                                : iu != null && iu.getValueType() == JsonValue.ValueType.OBJECT ? string(iu.asJsonObject(), "url") : null;
+                        images.add(decodeDataUrl(url));
+                        text.append("<|image_").append(images.size()).append("|>\n");
+                    } else {
+                        throw ApiException.badRequest("unsupported content part type '" + type + "'", "messages");
+                    }
+                }
+            } else {
+                throw ApiException.badRequest("message content must be a string or an array of parts", "messages");
+            }
+            String t = text.toString();
+            if (t.matches("(?s).*<\\|image_\\d+\\|>.*") && content instanceof JsonString) {
+                throw ApiException.badRequest("image tags in text are reserved; send images as image_url parts", "messages");
+            }
+            messages.add(new ChatMessage(role, t));
+        }
+        Integer maxTokens = integer(body, "max_completion_tokens");
+        if (maxTokens == null) maxTokens = integer(body, "max_tokens");
+        if (maxTokens == null) maxTokens = maxTokensLimit;
+        if (maxTokens < 1 || maxTokens > maxTokensLimit) {
+            throw ApiException.badRequest("max_tokens must be between 1 and " + maxTokensLimit, "max_tokens");
+        }
+        Double temperature = number(body, "temperature");
+        if (temperature != null && (temperature < 0 || temperature > 2)) throw ApiException.badRequest("temperature must be in [0, 2]", "temperature");
+        Double topP = number(body, "top_p");
+        if (topP != null && (topP <= 0 || topP > 1)) throw ApiException.badRequest("top_p must be in (0, 1]", "top_p");
+        Long seed = body.get("seed") instanceof JsonNumber n ? n.longValue() : null;
+        Integer numCrops = null;
+        if (body.get("sightline") instanceof JsonObject ext) {
+            numCrops = integer(ext, "num_crops");
+            if (numCrops != null && (numCrops < 1 || numCrops > 16)) throw ApiException.badRequest("sightline.num_crops must be in 1…16", "sightline.num_crops");
+        }
+        SamplingParams sampling = new SamplingParams(maxTokens, temperature, topP, null, seed, null);
+        return new GenerateRequest(messages, images, numCrops, sampling);
+    }
+
+    static RgbImage decodeDataUrl(String url) {
+        if (url == null) throw ApiException.badRequest("image_url part has no url", "messages");
+        if (!url.startsWith("data:")) {
+            throw ApiException.badRequest("only data: URLs are accepted for images (the server does not fetch remote URLs)", "messages");
+        }
+        int comma = url.indexOf(',');
+        if (comma < 0 || !url.substring(0, comma).endsWith(";base64")) throw ApiException.badRequest("image data URL must be base64-encoded", "messages");
+        byte[] bytes;
+        try {
+            bytes = Base64.getMimeDecoder().decode(url.substring(comma + 1));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("image data URL is not valid base64", "messages");
+        }
+        return ImageDecoder.decode(bytes);
+    }
+
+    private static String string(JsonObject o, String key) {
+        return o.get(key) instanceof JsonString s ? s.getString() : null;
+    }
+
+    private static Integer integer(JsonObject o, String key) {
+        JsonValue v = o.get(key);
+        if (v == null || v == JsonValue.NULL) return null;
+        if (!(v instanceof JsonNumber n) || !n.isIntegral()) throw ApiException.badRequest("'" + key + "' must be an integer", key);
+        return n.intValueExact();
+    }
+
+    private static Double number(JsonObject o, String key) {
+        JsonValue v = o.get(key);
+        if (v == null || v == JsonValue.NULL) return null;
+        if (!(v instanceof JsonNumber n)) throw ApiException.badRequest("'" + key + "' must be a number", key);
+        return n.doubleValue();
+    }
+}

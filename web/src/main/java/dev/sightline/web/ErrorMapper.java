@@ -1,0 +1,86 @@
+package dev.sightline.web;
+
+import dev.sightline.engine.image.ImageException;
+import dev.sightline.engine.tokenizer.PromptException;
+import dev.sightline.inference.ModelNotReadyException;
+import dev.sightline.inference.QueueFullException;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.stream.JsonParsingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.concurrent.CompletionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every failure becomes a clean JSON error, never a stack trace: OpenAI's error shape under /v1
+ * (so client libraries raise their usual exceptions), RFC 9457 problem details elsewhere.
+ */
+@Provider
+public class ErrorMapper implements ExceptionMapper<Throwable> {
+    private static final Logger LOG = Logger.getLogger(ErrorMapper.class.getName());
+
+    @Context
+    UriInfo uri;
+
+    @Override
+    public Response toResponse(Throwable ex) {
+        Throwable e = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+        Response.StatusType status;
+        String type;
+        String message = e.getMessage();
+        String param = null;
+        Integer retryAfter = null;
+        if (e instanceof ApiException a) {
+            status = a.status();
+            type = a.type();
+            param = a.param();
+        } else if (e instanceof PromptException || e instanceof ImageException || e instanceof JsonParsingException) {
+            status = Response.Status.BAD_REQUEST;
+            type = "invalid_request_error";
+        } else if (e instanceof IllegalArgumentException) {
+            status = Response.Status.BAD_REQUEST;
+            type = "invalid_request_error";
+        } else if (e instanceof QueueFullException) {
+            status = Response.Status.TOO_MANY_REQUESTS;
+            type = "rate_limit_error";
+            retryAfter = 5;
+        } else if (e instanceof ModelNotReadyException) {
+            status = Response.Status.SERVICE_UNAVAILABLE;
+            type = "server_error";
+            retryAfter = 10;
+        } else if (e instanceof WebApplicationException w) {
+            status = w.getResponse().getStatusInfo();
+            type = status.getStatusCode() == 404 ? "not_found_error" : "invalid_request_error";
+            message = status.getStatusCode() == 404 ? "no such endpoint" : status.getReasonPhrase();
+        } else {
+            LOG.log(Level.SEVERE, "internal error", e);
+            status = Response.Status.INTERNAL_SERVER_ERROR;
+            type = "server_error";
+            message = "internal error";
+        }
+        if (message == null) message = status.getReasonPhrase();
+        boolean openAi = uri != null && uri.getPath().startsWith("v1") || uri != null && uri.getPath().startsWith("/v1");
+        Response.ResponseBuilder rb = Response.status(status);
+        if (retryAfter != null) rb.header("Retry-After", retryAfter);
+        if (openAi) {
+            JsonObjectBuilder err = Json.createObjectBuilder().add("message", message).add("type", type);
+            if (param != null) err.add("param", param); else err.addNull("param");
+            err.addNull("code");
+            return rb.type(MediaType.APPLICATION_JSON_TYPE).entity(Json.createObjectBuilder().add("error", err).build().toString()).build();
+        }
+        String body = Json.createObjectBuilder()
+                .add("type", "about:blank")
+                .add("title", status.getReasonPhrase())
+                .add("status", status.getStatusCode())
+                .add("detail", message)
+                .build().toString();
+        return rb.type("application/problem+json").entity(body).build();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sightline.web;
+
+import dev.sightline.inference.InferenceService;
+import jakarta.ejb.EJB;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** GET /api/status: what is loaded, on which backend, and the queue. */
+@Path("api/status")
+public class StatusResource {
+    @EJB
+    InferenceService inference;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public JsonObject status() {
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("ready", inference.ready())
+                .add("model", inference.modelName())
+                .add("embedded_model", inference.embeddedModel())
+                .add("queue_waiting", inference.queueWaiting())
+                .add("queue_capacity", inference.queueCapacity());
+        if (inference.backendName() != null) b.add("backend", inference.backendName());
+        inference.loadError().ifPresent(e -> b.add("load_error", e));
+        if (inference.embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
+        return b.build();
+    }
+}

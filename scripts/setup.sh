@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for building, testing and running Sightline. Idempotent;
+# it only calls apt-get when something is missing. Payara and all Java libraries come from Maven
+# Central through the build itself.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/env.sh"
+
+need_apt=()
+command -v mvn >/dev/null || need_apt+=(maven)
+command -v python3 >/dev/null || need_apt+=(python3)
+command -v unzip >/dev/null || need_apt+=(unzip)
+command -v curl >/dev/null || need_apt+=(curl)
+if [[ ${#need_apt[@]} -gt 0 ]]; then
+  echo "setup: installing ${need_apt[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [[ -z "${JAVA_HOME:-}" || ! -x "$JAVA_HOME/bin/java" ]]; then
+  echo "setup: a JDK 25 is required (Temurin 25 expected under /usr/lib/jvm, or set JAVA_HOME)" >&2
+  exit 1
+fi
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 \
+  || { echo "setup: $JAVA_HOME has no jdk.incubator.vector module" >&2; exit 1; }

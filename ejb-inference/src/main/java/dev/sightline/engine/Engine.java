@@ -129,6 +129,7 @@ public final class Engine implements AutoCloseable {
                 finish = "cancelled";
                 break;
             }
+            listener.onLogits(generated.size(), logits);
             int next = sampler.next(logits);
             generated.add(next);
             boolean stop = params.stopIds().contains(next);

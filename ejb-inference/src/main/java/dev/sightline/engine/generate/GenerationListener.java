@@ -5,6 +5,9 @@ public interface GenerationListener {
     /** @param delta text that became final with this token (never half a UTF-8 character; may be empty) */
     void onToken(int id, String delta);
 
+    /** The float32 logits that selected generated token {@code step} (for accuracy measurements). */
+    default void onLogits(int step, float[] logits) {}
+
     default boolean cancelled() {
         return false;
     }

@@ -1,0 +1,98 @@
+package dev.sightline.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end on a freshly written tiny checkpoint, and its error behaviour. */
+class CliTest {
+    @TempDir
+    static Path tmp;
+    static Path model;
+
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @BeforeAll
+    static void makeModel() {
+        model = tmp.resolve("tiny");
+        Run r = run("make-checkpoint", "--preset", "tiny", "--out", model.toString());
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
+    void generateJson() throws Exception {
+        Run r = run("generate", "--model", model.toString(), "--prompt", "Hello there", "--max-new-tokens", "4", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(1, j.path("input_ids").get(0).asInt());
+        assertTrue(j.path("generated_ids").size() >= 1 && j.path("generated_ids").size() <= 4);
+        assertTrue(j.has("text") && j.has("timings"));
+    }
+
+    @Test
+    void generateWithAnImageAndLogits() throws Exception {
+        Path img = tmp.resolve("img.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(60, 40, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", img.toFile());
+        Path logits = tmp.resolve("l.f32");
+        Run r = run("generate", "--model", model.toString(), "--image", img.toString(), "--num-crops", "1", "--prompt", "What?",
+                "--max-new-tokens", "2", "--json", "--dump-logits", logits.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(313, j.path("num_img_tokens").get(0).asInt());
+        assertEquals(-1, j.path("input_ids").get(4).asInt());
+        assertEquals(32064 * 4, Files.size(logits));
+    }
+
+    @Test
+    void tokenizeJsonl() throws Exception {
+        Path f = tmp.resolve("in.jsonl");
+        Files.writeString(f, "\"Hello\"\n\"<|user|>\\n\"\n");
+        Run r = run("tokenize", "--model", model.toString(), "--jsonl", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("{\"ids\":[1,15043]}\n{\"ids\":[1,32010,29871,13]}\n", r.out());
+    }
+
+    @Test
+    void errorsAreOneLineWithoutStackTraces() {
+        Run missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "x");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        assertFalse(missing.err().contains("\tat "), missing.err());
+
+        Run badImage = run("generate", "--model", model.toString(), "--image", model.resolve("config.json").toString(), "--prompt", "x");
+        assertEquals(2, badImage.code());
+        assertTrue(badImage.err().contains("unsupported or unrecognised image format"), badImage.err());
+
+        Run tags = run("generate", "--model", model.toString(), "--prompt", "<|image_1|> what?");
+        assertEquals(2, tags.code());
+        assertTrue(tags.err().contains("1 image tag(s) but 0 image(s)"), tags.err());
+
+        Run usage = run("generate", "--prompt", "x");
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().contains("Missing required option"), usage.err());
+    }
+}

@@ -1,0 +1,148 @@
+package dev.sightline.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The CPU backend against plain double-precision loops. */
+class CpuBackendTest {
+    static final CpuBackend BE = new CpuBackend(2);
+    static final Random RND = new Random(3);
+
+    @AfterAll
+    static void close() {
+        BE.close();
+    }
+
+    static float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) RND.nextGaussian();
+        return a;
+    }
+
+    static Weights.Dense bf16(float[] w, int rows, int cols, Arena arena) {
+        MemorySegment seg = arena.allocate((long) rows * cols * 2);
+        for (int i = 0; i < w.length; i++) {
+            short s = (short) (Float.floatToIntBits(w[i]) >>> 16);
+            seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, s);
+            w[i] = Float.intBitsToFloat(s << 16); // the value the backend will see
+        }
+        return new Weights.Dense(DType.BF16, seg, rows, cols);
+    }
+
+    @Test
+    void matmulMatchesNaive() {
+        int rows = 37, cols = 83, n = 45;
+        try (Arena arena = Arena.ofShared()) {
+            float[] w = random(rows * cols);
+            Weights.Dense W = bf16(w, rows, cols, arena);
+            float[] x = random(n * cols), bias = random(rows), out = new float[n * rows];
+            BE.matmul(W, bias, x, n, out);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double s = bias[r];
+                    for (int i = 0; i < cols; i++) s += (double) x[t * cols + i] * w[r * cols + i];
+                    assertEquals(s, out[t * rows + r], 1e-4 * (1 + Math.abs(s)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void f32AndF16WeightsRead() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f32 = arena.allocate(8);
+            f32.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4, 2.5f);
+            assertEquals(2.5f, new Weights.Dense(DType.F32, f32, 1, 2).get(0, 1));
+            MemorySegment f16 = arena.allocate(2);
+            f16.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, Float.floatToFloat16(-0.75f));
+            float[] row = new float[1];
+            new Weights.Dense(DType.F16, f16, 1, 1).rowToFloat(0, row);
+            assertEquals(-0.75f, row[0]);
+        }
+    }
+
+    @Test
+    void causalAttentionMatchesNaive() {
+        int heads = 3, hd = 20, kv = 9, n = 4, start = kv - n, width = heads * hd;
+        float[] q = random(n * width), k = random(kv * width), v = random(kv * width), out = new float[n * width];
+        float scale = 0.3f;
+        BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, true);
+        for (int h = 0; h < heads; h++) {
+            for (int t = 0; t < n; t++) {
+                int keys = start + t + 1;
+                double[] p = new double[keys];
+                double max = -1e30, sum = 0;
+                for (int j = 0; j < keys; j++) {
+                    double s = 0;
+                    for (int i = 0; i < hd; i++) s += (double) q[t * width + h * hd + i] * k[j * width + h * hd + i];
+                    p[j] = s * scale;
+                    max = Math.max(max, p[j]);
+                }
+                for (int j = 0; j < keys; j++) sum += p[j] = Math.exp(p[j] - max);
+                for (int i = 0; i < hd; i++) {
+                    double o = 0;
+                    for (int j = 0; j < keys; j++) o += p[j] / sum * v[j * width + h * hd + i];
+                    assertEquals(o, out[t * width + h * hd + i], 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void normsMatchTheirDefinitions() {
+        int w = 50;
+        float[] x = random(2 * w), g = random(w), b = random(w), out = new float[2 * w];
+        BE.rmsNorm(x, g, 1e-5f, out, 2, w);
+        double ss = 0;
+        for (int i = w; i < 2 * w; i++) ss += x[i] * x[i];
+        double inv = 1 / Math.sqrt(ss / w + 1e-5);
+        for (int i = 0; i < w; i++) assertEquals(g[i] * x[w + i] * inv, out[w + i], 1e-5);
+        BE.layerNorm(x, g, b, 1e-5f, out, 2, w);
+        double mu = 0, var = 0;
+        for (int i = 0; i < w; i++) mu += x[i];
+        mu /= w;
+        for (int i = 0; i < w; i++) var += (x[i] - mu) * (x[i] - mu);
+        var /= w;
+        for (int i = 0; i < w; i++) assertEquals((x[i] - mu) / Math.sqrt(var + 1e-5) * g[i] + b[i], out[i], 1e-5);
+    }
+
+    @Test
+    void rotaryRotatesHalves() {
+        float[] x = {1, 2, 3, 4};
+        float[] cos = {0.5f, 1f}, sin = {0.25f, 0f};
+        BE.rotary(x, 1, 0, 1, 4, cos, sin);
+        assertEquals(1 * 0.5f - 3 * 0.25f, x[0], 1e-7);
+        assertEquals(3 * 0.5f + 1 * 0.25f, x[2], 1e-7);
+        assertEquals(2f, x[1], 1e-7);
+        assertEquals(4f, x[3], 1e-7);
+    }
+
+    @Test
+    void activations() {
+        float[] x = {-2f, 0f, 1.5f};
+        BE.activate(ComputeBackend.Activation.GELU_ERF, x, 3);
+        assertEquals(-0.04550026389635842, x[0], 1e-7);
+        assertEquals(0.0, x[1], 0);
+        assertEquals(1.399789198096713, x[2], 1e-6);
+    }
+
+    @Test
+    void erfIsAccurate() {
+        // Reference values of erf (Abramowitz & Stegun table / high-precision).
+        assertEquals(0.0, Erf.erf(0), 0);
+        assertEquals(0.1124629160182849, Erf.erf(0.1), 1e-15);
+        assertEquals(0.8427007929497149, Erf.erf(1.0), 1e-15);
+        assertEquals(0.9953222650189527, Erf.erf(2.0), 1e-15);
+        assertEquals(0.9999779095030014, Erf.erf(3.0), 1e-15);
+        assertEquals(0.9999999845827421, Erf.erf(4.0), 1e-15);
+        assertEquals(-0.5204998778130465, Erf.erf(-0.5), 1e-15);
+        assertEquals(1.0, Erf.erf(7.0), 0);
+    }
+}

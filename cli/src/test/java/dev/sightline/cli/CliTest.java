@@ -77,6 +77,26 @@ class CliTest {
     }
 
     @Test
+    void blurWritesAnonymisedImagesAndReportsFaces() throws Exception {
+        Path shared = Path.of(System.getProperty("sightline.shared", "../../shared"));
+        Path outDir = tmp.resolve("blurred");
+        Run r = run("blur", "--in", shared.resolve("data/faces/astronaut.png").toString(), "--in", shared.resolve("data/faces/coins.png").toString(),
+                "--out", outDir.toString(), "--model", shared.resolve("models/face/yunet_n_640_640.onnx").toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        JsonNode astro = Json.MAPPER.readTree(lines[0]);
+        assertEquals(1, astro.path("faces").size());
+        assertTrue(astro.path("faces").get(0).path("score").asDouble() > 0.8);
+        assertTrue(Files.isRegularFile(outDir.resolve("astronaut.png")));
+        assertEquals(0, Json.MAPPER.readTree(lines[1]).path("faces").size());
+
+        Run noModel = run("blur", "--in", "x.png", "--out", outDir.toString(), "--model", tmp.resolve("none.onnx").toString());
+        assertEquals(2, noModel.code());
+        assertTrue(noModel.err().contains("could not be loaded"), noModel.err());
+    }
+
+    @Test
     void errorsAreOneLineWithoutStackTraces() {
         Run missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "x");
         assertEquals(1, missing.code());

@@ -1,10 +1,8 @@
 package dev.sightline.web;
 
 import dev.sightline.engine.generate.SamplingParams;
-import dev.sightline.engine.image.ImageDecoder;
-import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
-import dev.sightline.inference.GenerateRequest;
+import dev.sightline.inference.ChatCommand;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -14,7 +12,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Translates an OpenAI chat-completions body into a {@link GenerateRequest}: string or
+ * Translates an OpenAI chat-completions body into a {@link ChatCommand}: string or
  * content-part messages; each {@code image_url} part (data URL) becomes the next
  * {@code <|image_N|>} tag at its place in the text. Remote image URLs are refused: the server
  * never fetches arbitrary URLs.
@@ -26,13 +24,13 @@ public final class ChatRequestParser {
         this.maxTokensLimit = maxTokensLimit;
     }
 
-    public GenerateRequest parse(JsonObject body) {
+    public ChatCommand parse(JsonObject body) {
         JsonValue msgs = body.get("messages");
         if (msgs == null || msgs.getValueType() != JsonValue.ValueType.ARRAY || msgs.asJsonArray().isEmpty()) {
             throw ApiException.badRequest("'messages' must be a non-empty array", "messages");
         }
         List<ChatMessage> messages = new ArrayList<>();
-        List<RgbImage> images = new ArrayList<>();
+        List<byte[]> images = new ArrayList<>();
         for (JsonValue v : msgs.asJsonArray()) {
             if (v.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("each message must be an object", "messages");
             JsonObject m = v.asJsonObject();
@@ -87,10 +85,11 @@ public final class ChatRequestParser {
             if (numCrops != null && (numCrops < 1 || numCrops > 16)) throw ApiException.badRequest("sightline.num_crops must be in 1…16", "sightline.num_crops");
         }
         SamplingParams sampling = new SamplingParams(maxTokens, temperature, topP, null, seed, null);
-        return new GenerateRequest(messages, images, numCrops, sampling);
+        return new ChatCommand(messages, images, numCrops, sampling);
     }
 
-    static RgbImage decodeDataUrl(String url) {
+    /** The bytes of a base64 data URL (decoding the image itself is the pipeline's job). */
+    static byte[] decodeDataUrl(String url) {
         if (url == null) throw ApiException.badRequest("image_url part has no url", "messages");
         if (!url.startsWith("data:")) {
             throw ApiException.badRequest("only data: URLs are accepted for images (the server does not fetch remote URLs)", "messages");
@@ -103,7 +102,8 @@ public final class ChatRequestParser {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("image data URL is not valid base64", "messages");
         }
-        return ImageDecoder.decode(bytes);
+        if (bytes.length == 0) throw ApiException.badRequest("image data URL is empty", "messages");
+        return bytes;
     }
 
     private static String string(JsonObject o, String key) {

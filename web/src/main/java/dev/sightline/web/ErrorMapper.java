@@ -4,6 +4,8 @@ import dev.sightline.engine.image.ImageException;
 import dev.sightline.engine.tokenizer.PromptException;
 import dev.sightline.inference.ModelNotReadyException;
 import dev.sightline.inference.QueueFullException;
+import dev.sightline.inference.SafetyUnavailableException;
+import dev.sightline.faceblur.FaceBlurException;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.stream.JsonParsingException;
@@ -29,9 +31,28 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
     @Context
     UriInfo uri;
 
+    /** 422 Unprocessable Content: the image is well-formed but cannot be made safe. */
+    static final class StatusType422 implements Response.StatusType {
+        @Override
+        public int getStatusCode() {
+            return 422;
+        }
+
+        @Override
+        public Response.Status.Family getFamily() {
+            return Response.Status.Family.CLIENT_ERROR;
+        }
+
+        @Override
+        public String getReasonPhrase() {
+            return "Unprocessable Content";
+        }
+    }
+
     @Override
     public Response toResponse(Throwable ex) {
-        Throwable e = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+        Throwable e = ex;
+        while ((e instanceof CompletionException || e instanceof jakarta.ejb.EJBException) && e.getCause() != null) e = e.getCause();
         Response.StatusType status;
         String type;
         String message = e.getMessage();
@@ -51,6 +72,12 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
             status = Response.Status.TOO_MANY_REQUESTS;
             type = "rate_limit_error";
             retryAfter = 5;
+        } else if (e instanceof SafetyUnavailableException) {
+            status = Response.Status.SERVICE_UNAVAILABLE;
+            type = "server_error";
+        } else if (e instanceof FaceBlurException) {
+            status = new StatusType422();
+            type = "invalid_request_error";
         } else if (e instanceof ModelNotReadyException) {
             status = Response.Status.SERVICE_UNAVAILABLE;
             type = "server_error";

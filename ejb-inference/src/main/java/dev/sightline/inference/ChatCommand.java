@@ -1,0 +1,11 @@
+package dev.sightline.inference;
+
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import java.util.List;
+
+/**
+ * A chat request as the web layer hands it over: messages with {@code <|image_N|>} tags and the
+ * images still encoded (they are decoded and anonymised by the pipeline, never before).
+ */
+public record ChatCommand(List<ChatMessage> messages, List<byte[]> encodedImages, Integer numCrops, SamplingParams sampling) {}

@@ -1,0 +1,83 @@
+package dev.sightline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import javax.imageio.ImageIO;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * An uploaded photo reaches the engine anonymised: the response returns the exact pixels the
+ * engine was given (sightline.return_images), the face region is changed and the rest is not.
+ */
+@ExtendWith(ArquillianExtension.class)
+class FaceBlurIT {
+    static final Path FACES = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces");
+
+    @Deployment(testable = false)
+    static EnterpriseArchive ear() {
+        return Deployments.ear();
+    }
+
+    @BeforeEach
+    void ready() throws Exception {
+        Http.awaitReady(Duration.ofMinutes(2));
+    }
+
+    private static JsonNode ask(byte[] image) throws Exception {
+        String body = """
+                {"max_tokens": 2, "sightline": {"return_images": true, "num_crops": 1}, "messages": [{"role": "user", "content": [
+                  {"type": "image_url", "image_url": {"url": "data:image/png;base64,%s"}},
+                  {"type": "text", "text": "Who is this?"}]}]}
+                """.formatted(Base64.getEncoder().encodeToString(image));
+        Http.Reply r = Http.postJson("/v1/chat/completions", body);
+        assertEquals(200, r.status(), r.body());
+        return r.json();
+    }
+
+    private static BufferedImage returned(JsonNode j) throws Exception {
+        String url = j.path("sightline").path("images").get(0).asText();
+        return ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1))));
+    }
+
+    @Test
+    void aPhotoWithAFaceReachesTheEngineBlurred() throws Exception {
+        byte[] png = Files.readAllBytes(FACES.resolve("astronaut.png"));
+        BufferedImage original = ImageIO.read(FACES.resolve("astronaut.png").toFile());
+        JsonNode j = ask(png);
+        assertEquals(1, j.path("sightline").path("faces_anonymized").get(0).asInt());
+        BufferedImage seen = returned(j);
+        assertEquals(original.getWidth(), seen.getWidth());
+        // The astronaut's face (around x 180–300, y 70–210 in this photo) changed; a corner did not.
+        long changedFace = 0, changedCorner = 0;
+        for (int y = 90; y < 190; y++) for (int x = 200; x < 280; x++) if (diff(original.getRGB(x, y), seen.getRGB(x, y)) > 24) changedFace++;
+        for (int y = 450; y < 512; y++) for (int x = 450; x < 512; x++) if (original.getRGB(x, y) != seen.getRGB(x, y)) changedCorner++;
+        assertTrue(changedFace > 100 * 80 / 2, "face region mostly changed: " + changedFace);
+        assertEquals(0, changedCorner, "pixels away from the face are untouched");
+    }
+
+    @Test
+    void aPhotoWithoutFacesIsUnchanged() throws Exception {
+        BufferedImage original = ImageIO.read(FACES.resolve("coffee.png").toFile());
+        JsonNode j = ask(Files.readAllBytes(FACES.resolve("coffee.png")));
+        assertEquals(0, j.path("sightline").path("faces_anonymized").get(0).asInt());
+        BufferedImage seen = returned(j);
+        for (int y = 0; y < original.getHeight(); y += 7) for (int x = 0; x < original.getWidth(); x += 7) assertEquals(original.getRGB(x, y) & 0xffffff, seen.getRGB(x, y) & 0xffffff);
+    }
+
+    private static int diff(int a, int b) {
+        return Math.abs(((a >> 16) & 255) - ((b >> 16) & 255)) + Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) + Math.abs((a & 255) - (b & 255));
+    }
+}

@@ -149,6 +149,11 @@ public class InferenceService {
         return scheduler.capacity();
     }
 
+    /** Requests the engine has finished (a blocked request never counts here). */
+    public long completedRequests() {
+        return scheduler.completed();
+    }
+
     public int defaultMaxNewTokens() {
         return maxNewTokens;
     }

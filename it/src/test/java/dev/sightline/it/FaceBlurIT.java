@@ -40,7 +40,7 @@ class FaceBlurIT {
         String body = """
                 {"max_tokens": 2, "sightline": {"return_images": true, "num_crops": 1}, "messages": [{"role": "user", "content": [
                   {"type": "image_url", "image_url": {"url": "data:image/png;base64,%s"}},
-                  {"type": "text", "text": "Who is this?"}]}]}
+                  {"type": "text", "text": "Describe this photo."}]}]}
                 """.formatted(Base64.getEncoder().encodeToString(image));
         Http.Reply r = Http.postJson("/v1/chat/completions", body);
         assertEquals(200, r.status(), r.body());

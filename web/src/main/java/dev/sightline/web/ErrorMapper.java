@@ -58,6 +58,8 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         String message = e.getMessage();
         String param = null;
         Integer retryAfter = null;
+        String code = null;
+        String requestId = null;
         if (e instanceof ApiException a) {
             status = a.status();
             type = a.type();
@@ -72,6 +74,11 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
             status = Response.Status.TOO_MANY_REQUESTS;
             type = "rate_limit_error";
             retryAfter = 5;
+        } else if (e instanceof dev.sightline.inference.safety.ContentBlockedException cb) {
+            status = Response.Status.BAD_REQUEST;
+            type = "invalid_request_error";
+            code = "content_policy_violation";
+            requestId = cb.requestId();
         } else if (e instanceof SafetyUnavailableException) {
             status = Response.Status.SERVICE_UNAVAILABLE;
             type = "server_error";
@@ -96,10 +103,11 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         boolean openAi = uri != null && uri.getPath().startsWith("v1") || uri != null && uri.getPath().startsWith("/v1");
         Response.ResponseBuilder rb = Response.status(status);
         if (retryAfter != null) rb.header("Retry-After", retryAfter);
+        if (requestId != null) rb.header("X-Request-Id", requestId);
         if (openAi) {
             JsonObjectBuilder err = Json.createObjectBuilder().add("message", message).add("type", type);
             if (param != null) err.add("param", param); else err.addNull("param");
-            err.addNull("code");
+            if (code != null) err.add("code", code); else err.addNull("code");
             return rb.type(MediaType.APPLICATION_JSON_TYPE).entity(Json.createObjectBuilder().add("error", err).build().toString()).build();
         }
         String body = Json.createObjectBuilder()

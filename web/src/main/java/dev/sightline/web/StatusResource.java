@@ -24,7 +24,8 @@ public class StatusResource {
                 .add("model", inference.modelName())
                 .add("embedded_model", inference.embeddedModel())
                 .add("queue_waiting", inference.queueWaiting())
-                .add("queue_capacity", inference.queueCapacity());
+                .add("queue_capacity", inference.queueCapacity())
+                .add("completed_requests", inference.completedRequests());
         if (inference.backendName() != null) b.add("backend", inference.backendName());
         inference.loadError().ifPresent(e -> b.add("load_error", e));
         if (inference.embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);

@@ -1,0 +1,43 @@
+package dev.sightline.inference.safety;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.Id;
+import jakarta.persistence.Index;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** One moderation decision. Holds categories, severities, actions and PII types — never the text, unless configured. */
+@Entity
+@Table(name = "SIGHTLINE_AUDIT", indexes = @Index(columnList = "requestId"))
+public class AuditRecord {
+    @Id
+    @GeneratedValue
+    public Long id;
+
+    @Column(nullable = false, length = 64)
+    public String requestId;
+
+    @Column(nullable = false)
+    public Instant at;
+
+    /** input, output, image-text … */
+    @Column(nullable = false, length = 16)
+    public String direction;
+
+    @Column(nullable = false, length = 8)
+    public String action;
+
+    /** e.g. "S1:6,V1:6" */
+    @Column(length = 512)
+    public String categories;
+
+    /** e.g. "EMAIL_ADDRESS,PHONE_NUMBER" */
+    @Column(length = 512)
+    public String piiTypes;
+
+    /** Only when sightline.moderation.audit.include-text=true. */
+    @Column(length = 8000)
+    public String text;
+}

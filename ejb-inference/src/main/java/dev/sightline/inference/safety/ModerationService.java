@@ -1,0 +1,135 @@
+package dev.sightline.inference.safety;
+
+import dev.sightline.moderation.Action;
+import dev.sightline.moderation.Category;
+import dev.sightline.moderation.Detector;
+import dev.sightline.moderation.Direction;
+import dev.sightline.moderation.Finding;
+import dev.sightline.moderation.ModerationPolicy;
+import dev.sightline.moderation.ModerationResult;
+import dev.sightline.moderation.Moderator;
+import dev.sightline.moderation.PiiEntity;
+import dev.sightline.moderation.Redactor;
+import dev.sightline.moderation.RuleDetector;
+import dev.sightline.moderation.StreamingGuard;
+import jakarta.annotation.PostConstruct;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Startup;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Input and output moderation with the policy from MicroProfile Config, and the audit trail:
+ * every decision is logged to the "sightline.audit" logger and stored (category, severity,
+ * action, PII types, request id — the text only when explicitly configured).
+ *
+ * <p>Policy keys: {@code sightline.moderation.<direction>.<CODE>=allow|warn|redact|block}, e.g.
+ * {@code sightline.moderation.output.PII=redact}, {@code sightline.moderation.input.S6=warn}.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class ModerationService {
+    private static final Logger AUDIT = Logger.getLogger("sightline.audit");
+
+    @Inject
+    Config config;
+
+    @Inject
+    @ConfigProperty(name = "sightline.moderation.pii.operator", defaultValue = "replace")
+    String operator;
+
+    @Inject
+    @ConfigProperty(name = "sightline.moderation.audit.include-text", defaultValue = "false")
+    boolean auditIncludesText;
+
+    @Inject
+    @ConfigProperty(name = "sightline.moderation.stream.hold-back", defaultValue = "48")
+    int holdBack;
+
+    @PersistenceContext(unitName = "sightline")
+    EntityManager em;
+
+    private Moderator moderator;
+
+    @PostConstruct
+    void start() {
+        ModerationPolicy policy = ModerationPolicy.defaults().operator(Redactor.Operator.valueOf(operator.trim().toUpperCase(Locale.ROOT)));
+        for (Direction d : Direction.values()) {
+            for (Category c : Category.values()) {
+                Optional<String> v = config.getOptionalValue("sightline.moderation." + d.name().toLowerCase(Locale.ROOT) + "." + c.name(), String.class);
+                v.ifPresent(a -> policy.set(d, c, Action.valueOf(a.trim().toUpperCase(Locale.ROOT))));
+            }
+        }
+        List<Detector> detectors = new ArrayList<>();
+        detectors.add(new RuleDetector());
+        moderator = new Moderator(policy, detectors);
+    }
+
+    public ModerationResult moderate(String requestId, String text, Direction direction) {
+        ModerationResult r = moderator.moderate(text, direction);
+        audit(requestId, direction.name().toLowerCase(Locale.ROOT), r, text);
+        return r;
+    }
+
+    /** A fresh stream guard for one streamed answer (audit with {@link #auditStream} at the end). */
+    public StreamingGuard streamGuard() {
+        return new StreamingGuard(moderator, holdBack);
+    }
+
+    public void auditStream(String requestId, StreamingGuard guard, String fullText) {
+        audit(requestId, "output", guard.result(), fullText);
+    }
+
+    public static String categories(ModerationResult r) {
+        return r.findings().stream().map(f -> f.category().name() + ":" + f.severity()).distinct().collect(Collectors.joining(","));
+    }
+
+    private void audit(String requestId, String direction, ModerationResult r, String text) {
+        String cats = categories(r);
+        String pii = r.pii().stream().map(PiiEntity::type).distinct().collect(Collectors.joining(","));
+        AUDIT.info(() -> "request=" + requestId + " direction=" + direction + " action=" + r.action().name().toLowerCase(Locale.ROOT)
+                + " categories=[" + cats + "] pii=[" + pii + "] rules=[" + r.findings().stream().map(Finding::rule).collect(Collectors.joining(",")) + "]");
+        AuditRecord a = new AuditRecord();
+        a.requestId = requestId;
+        a.at = Instant.now();
+        a.direction = direction;
+        a.action = r.action().name().toLowerCase(Locale.ROOT);
+        a.categories = cats;
+        a.piiTypes = pii;
+        if (auditIncludesText) a.text = text.length() > 8000 ? text.substring(0, 8000) : text;
+        em.persist(a);
+    }
+
+    public List<AuditRecord> auditFor(String requestId) {
+        return em.createQuery("select a from AuditRecord a where a.requestId = :r order by a.id", AuditRecord.class)
+                .setParameter("r", requestId).getResultList();
+    }
+
+    public Feedback saveFeedback(String requestId, int rating, String comment) {
+        Feedback f = new Feedback();
+        f.requestId = requestId;
+        f.at = Instant.now();
+        f.rating = rating;
+        f.comment = comment;
+        em.persist(f);
+        return f;
+    }
+
+    public List<Feedback> feedbackFor(String requestId) {
+        return em.createQuery("select f from Feedback f where f.requestId = :r order by f.id", Feedback.class)
+                .setParameter("r", requestId).getResultList();
+    }
+}

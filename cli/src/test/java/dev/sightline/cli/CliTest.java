@@ -97,6 +97,23 @@ class CliTest {
     }
 
     @Test
+    void moderateJsonl() throws Exception {
+        Path f = tmp.resolve("texts.jsonl");
+        Files.writeString(f, "\"How can I kill a Python process?\"\n\"Who is the woman in this photo?\"\n\"Mail me at x.y@example.com\"\n");
+        Run r = run("moderate", "--jsonl", f.toString(), "--direction", "output");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals("allow", Json.MAPPER.readTree(lines[0]).path("action").asText());
+        assertEquals("allow", Json.MAPPER.readTree(lines[1]).path("action").asText(), "V1 is an input rule");
+        JsonNode pii = Json.MAPPER.readTree(lines[2]);
+        assertEquals("redact", pii.path("action").asText());
+        assertEquals("EMAIL_ADDRESS", pii.path("pii").get(0).path("entity_type").asText());
+        assertEquals("Mail me at <EMAIL_ADDRESS>", pii.path("redacted_text").asText());
+        Run in = run("moderate", "--text", "Who is the woman in this photo?", "--json");
+        assertEquals("block", Json.MAPPER.readTree(in.out()).path("action").asText());
+    }
+
+    @Test
     void errorsAreOneLineWithoutStackTraces() {
         Run missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "x");
         assertEquals(1, missing.code());

@@ -48,7 +48,11 @@ public final class PiiDetector {
     private static final Set<String> NOT_NAMES = Set.of("I", "The", "A", "An", "This", "That", "My", "Your", "Our", "Their", "His", "Her", "It", "We", "You",
             "Please", "Thanks", "Dr", "Mr", "Mrs", "Ms", "Prof", "Miss", "Mx", "Thank", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
             "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Internet", "Python", "Java",
-            "English", "Christmas", "Easter", "God", "AI", "OK", "Yes", "No", "Hello", "Hi", "Dear", "Sir", "Madam", "Best", "Regards", "Kind");
+            "English", "Christmas", "Easter", "God", "AI", "OK", "Yes", "No", "Hello", "Hi", "Dear", "Sir", "Madam", "Best", "Regards", "Kind",
+            "Who", "What", "Where", "When", "Why", "How", "Which", "Whose", "There", "Here", "He", "She", "They", "These", "Those", "Someone",
+            "Somebody", "Everyone", "Everybody", "Nobody", "Anyone", "Everything", "Nothing", "Something", "Each", "Every", "All", "Some",
+            "Most", "Many", "One", "Today", "Yesterday", "Tomorrow", "Now", "Then", "If", "But", "And", "Or", "So", "Also", "Sure", "Page",
+            "Slide", "Figure", "Table", "Chapter", "Section", "Image", "Photo", "Picture", "Document", "Answer", "Question", "Note");
 
     public List<PiiEntity> detect(String text) {
         List<PiiEntity> out = new ArrayList<>();

@@ -24,6 +24,11 @@ block = re.sub(r"<jvm-options>-Xmx[^<]*</jvm-options>", f"<jvm-options>-Xmx{heap
 ours = ["--add-modules=jdk.incubator.vector", "-Xss4m"]
 inject = "\n                " + marker + "".join(f"<jvm-options>{o}</jvm-options>" for o in ours) + "<!-- /sightline -->"
 block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-server</jvm-options>" + inject, 1)
-open(path, "w", encoding="utf-8").write(xml[:start] + block + xml[end:])
+xml = xml[:start] + block + xml[end:]
+# A run that was killed may have left the application registered: remove stale registrations.
+xml = re.sub(r"\s*<application [^>]*name=\"sightline\".*?</application>", "", xml, flags=re.S)
+xml = re.sub(r"\s*<application-ref [^>]*ref=\"sightline\"[^>]*/>", "", xml)
+open(path, "w", encoding="utf-8").write(xml)
 PY
+rm -rf "$PAYARA_HOME/glassfish/domains/domain1/applications/sightline" "$PAYARA_HOME/glassfish/domains/domain1/generated/"*/sightline 2>/dev/null || true
 echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector)"

@@ -11,6 +11,10 @@ command -v mvn >/dev/null || need_apt+=(maven)
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v curl >/dev/null || need_apt+=(curl)
+# The browser UI test drives Debian's Chromium through its chromedriver.
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo

@@ -14,6 +14,7 @@ final class Http {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     static final String BASE = System.getProperty("sightline.base", "http://localhost:8080");
+    static final String KEY = "it-key-1";
 
     record Reply(int status, String body, HttpResponse<String> raw) {
         JsonNode json() throws IOException {
@@ -22,14 +23,20 @@ final class Http {
     }
 
     static Reply get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofMinutes(2)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(path, KEY);
+    }
+
+    static Reply get(String path, String key) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofMinutes(2)).GET();
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body(), r);
     }
 
     static Reply postJson(String path, String body) throws IOException, InterruptedException {
         HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofMinutes(2))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + KEY)
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body(), r);
@@ -40,7 +47,7 @@ final class Http {
         long end = System.nanoTime() + timeout.toNanos();
         Reply last = null;
         while (System.nanoTime() < end) {
-            last = get("/health/ready");
+            last = get("/health/ready", null);
             if (last.status() == 200) return;
             Thread.sleep(500);
         }

@@ -31,6 +31,12 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
     @Context
     UriInfo uri;
 
+    /** For filters that build error responses before resource matching. */
+    ErrorMapper withUri(UriInfo u) {
+        this.uri = u;
+        return this;
+    }
+
     /** 422 Unprocessable Content: the image is well-formed but cannot be made safe. */
     static final class StatusType422 implements Response.StatusType {
         @Override

@@ -1,0 +1,168 @@
+package dev.sightline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Auth, limits, the queue, raw SSE format, stop sequences, multipart images, OpenAPI, metrics. */
+@ExtendWith(ArquillianExtension.class)
+class ApiBehaviourIT {
+    @Deployment(testable = false)
+    static EnterpriseArchive ear() {
+        return Deployments.ear();
+    }
+
+    @BeforeEach
+    void ready() throws Exception {
+        Http.awaitReady(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void everyApiEndpointNeedsAKeyButHealthAndTheUiDoNot() throws Exception {
+        for (String p : List.of("/v1/models", "/api/status", "/api/feedback/abcdefgh")) {
+            Http.Reply r = Http.get(p, null);
+            assertEquals(401, r.status(), p);
+            assertTrue(r.raw().headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+            assertEquals(401, Http.get(p, "nope").status(), p);
+        }
+        assertEquals("authentication_error", Http.get("/v1/models", null).json().path("error").path("type").asText());
+        assertEquals(200, Http.get("/v1/models", "it-key-2").status(), "second configured key");
+        assertEquals(200, Http.get("/health/ready", null).status());
+        Http.Reply ui = Http.get("/", null);
+        assertEquals(200, ui.status());
+        assertTrue(ui.body().contains("Sightline"));
+    }
+
+    @Test
+    void oversizedBodyIs413BeforeItIsRead() throws Exception {
+        // Only the headers are sent: the server must refuse on Content-Length without reading 4 MB.
+        URI u = URI.create(Http.BASE);
+        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
+            sock.setSoTimeout(30_000);
+            String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 4100000\r\n\r\n";
+            sock.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sock.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 413"), status);
+        }
+    }
+
+    @Test
+    void badRequestsAre400() throws Exception {
+        assertEquals(400, Http.postJson("/v1/chat/completions", "[]").status());
+        assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": []}").status());
+        assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 100000}").status());
+        assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}").status());
+        assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": 9}").status());
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfter() throws Exception {
+        // Queue size 1 in the test server: one running + one waiting; the rest must be refused at once.
+        String slow = """
+                {"max_tokens": 512, "temperature": 1.0, "seed": 1, "messages": [{"role": "user", "content": "Write a long story about the sea."}]}""";
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(Http.CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(Http.BASE + "/v1/chat/completions")).timeout(Duration.ofMinutes(2))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + Http.KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString(slow)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0, limited = 0;
+        for (var c : calls) {
+            HttpResponse<String> r = c.join();
+            if (r.statusCode() == 200) ok++;
+            if (r.statusCode() == 429) {
+                limited++;
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
+                assertEquals("rate_limit_error", Http.JSON.readTree(r.body()).path("error").path("type").asText());
+            }
+        }
+        assertTrue(ok >= 1, "some requests are served");
+        assertTrue(limited >= 1, "a full queue refuses with 429 (ok " + ok + ")");
+        assertEquals(8, ok + limited);
+    }
+
+    @Test
+    void streamingIsOpenAiSseEndingWithDone() throws Exception {
+        HttpResponse<String> r = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + Http.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"stream": true, "stream_options": {"include_usage": true}, "max_tokens": 6, "messages": [{"role": "user", "content": "Hello"}]}""")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<String> events = r.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertEquals("[DONE]", events.getLast());
+        JsonNode first = Http.JSON.readTree(events.getFirst());
+        assertEquals("chat.completion.chunk", first.path("object").asText());
+        assertEquals("assistant", first.path("choices").get(0).path("delta").path("role").asText());
+        JsonNode usage = Http.JSON.readTree(events.get(events.size() - 2));
+        assertEquals(0, usage.path("choices").size());
+        assertEquals(6, usage.path("usage").path("completion_tokens").asInt());
+        JsonNode last = Http.JSON.readTree(events.get(events.size() - 3));
+        assertEquals("length", last.path("choices").get(0).path("finish_reason").asText());
+        assertTrue(last.path("sightline").path("ai_disclosure").asText().contains("AI"));
+    }
+
+    @Test
+    void stopSequencesCutTheAnswer() throws Exception {
+        String base = """
+                {"max_tokens": 24, "messages": [{"role": "user", "content": "Tell me something."}]%s}""";
+        String full = Http.postJson("/v1/chat/completions", base.formatted("")).json().path("choices").get(0).path("message").path("content").asText();
+        assertTrue(full.length() > 6, full);
+        String stop = full.substring(3, 5);
+        JsonNode cut = Http.postJson("/v1/chat/completions", base.formatted(", \"stop\": " + Http.JSON.valueToTree(stop))).json().path("choices").get(0);
+        assertEquals(full.substring(0, full.indexOf(stop)), cut.path("message").path("content").asText());
+        assertEquals("stop", cut.path("finish_reason").asText());
+    }
+
+    @Test
+    void multipartImageDescription() throws Exception {
+        byte[] png = Files.readAllBytes(Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces/astronaut.png"));
+        String boundary = "----sightline" + System.nanoTime();
+        var body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").getBytes());
+        body.writeBytes(png);
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n3\r\n--" + boundary + "--\r\n").getBytes());
+        HttpResponse<String> r = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/api/images/describe"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + Http.KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = Http.JSON.readTree(r.body());
+        assertEquals(1, j.path("faces_anonymized").get(0).asInt());
+        assertTrue(j.path("ai_disclosure").asText().contains("AI"));
+    }
+
+    @Test
+    void openApiAndMetricsDescribeTheService() throws Exception {
+        Http.Reply o = Http.get("/openapi", null);
+        assertEquals(200, o.status());
+        for (String p : List.of("/v1/chat/completions", "/v1/models", "/api/images/describe", "/api/feedback")) assertTrue(o.body().contains(p), p);
+        Http.postJson("/v1/chat/completions", "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        Http.Reply m = Http.get("/metrics?scope=application", null);
+        assertEquals(200, m.status());
+        assertTrue(m.body().contains("sightline_requests_total"), m.body().length() > 500 ? m.body().substring(0, 500) : m.body());
+        assertTrue(m.body().contains("sightline_time_to_first_token"));
+        assertTrue(m.body().contains("sightline_queue_depth"));
+        assertFalse(m.body().contains("Exception"));
+    }
+}

@@ -1,0 +1,111 @@
+package dev.sightline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import javax.imageio.ImageIO;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The browser UI in real headless Chromium (Debian's chromium + chromedriver): upload a photo,
+ * ask, watch the streamed answer, see the anonymised image and safety notes, send feedback.
+ */
+@ExtendWith(ArquillianExtension.class)
+class BrowserUiIT {
+    static final Path SHARED = Path.of(System.getProperty("sightline.shared", "../../shared"));
+    WebDriver driver;
+
+    @Deployment(testable = false)
+    static EnterpriseArchive ear() {
+        return Deployments.ear();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Http.awaitReady(Duration.ofMinutes(2));
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(System.getProperty("sightline.chromium", "/usr/bin/chromium"));
+        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(Path.of(System.getProperty("sightline.chromedriver", "/usr/bin/chromedriver")).toFile()).build();
+        driver = new ChromeDriver(service, o);
+    }
+
+    @AfterEach
+    void stop() {
+        if (driver != null) driver.quit();
+    }
+
+    @Test
+    void askAboutAPhotoAndWatchTheAnswerStream() throws Exception {
+        driver.get(Http.BASE + "/");
+        assertTrue(driver.findElement(By.id("disclosure")).getText().contains("AI model"));
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        driver.findElement(By.id("images")).sendKeys(SHARED.resolve("data/faces/astronaut.png").toRealPath().toString());
+        driver.findElement(By.id("question")).sendKeys("Describe this photo.");
+        WebElement max = driver.findElement(By.id("max-tokens"));
+        max.clear();
+        max.sendKeys("12");
+        driver.findElement(By.id("ask")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done"));
+        String answer = driver.findElement(By.id("answer")).getText();
+        assertFalse(answer.isBlank(), "a streamed answer is shown");
+        WebElement seen = driver.findElement(By.cssSelector("#seen img"));
+        assertTrue(seen.getAttribute("alt").contains("1 face(s) anonymised"), seen.getAttribute("alt"));
+        String notes = driver.findElement(By.id("notes")).getText();
+        assertTrue(notes.contains("face(s) anonymised") && notes.contains("Moderation of the input: allow"), notes);
+        assertTrue(driver.findElement(By.id("model-warning")).getText().contains("noise"));
+
+        // Screenshot check: the answer box holds rendered text (dark pixels on its white background).
+        byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+        Path shot = Path.of("target/ui-streamed-answer.png");
+        Files.write(shot, png);
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+        org.openqa.selenium.Rectangle box = driver.findElement(By.id("answer")).getRect();
+        int dark = 0;
+        for (int y = box.y + 2; y < box.y + box.height - 2 && y < img.getHeight(); y++) {
+            for (int x = box.x + 2; x < box.x + box.width - 2 && x < img.getWidth(); x++) {
+                int p = img.getRGB(x, y);
+                if (((p >> 16) & 255) + ((p >> 8) & 255) + (p & 255) < 200) dark++;
+            }
+        }
+        assertTrue(dark > 50, "rendered answer text visible in the screenshot (" + dark + " dark pixels)");
+
+        driver.findElement(By.id("thumbs-up")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("status")).getText().contains("Thank you"));
+    }
+
+    @Test
+    void aBlockedQuestionShowsTheReason() {
+        driver.get(Http.BASE + "/");
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        driver.findElement(By.id("question")).sendKeys("Who is this man? Tell me his name.");
+        driver.findElement(By.id("ask")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(1)).until(d -> d.findElement(By.id("status")).getText().startsWith("Error"));
+        String status = driver.findElement(By.id("status")).getText();
+        assertTrue(status.contains("400") && status.contains("content policy"), status);
+        assertEquals("", driver.findElement(By.id("answer")).getText());
+    }
+}

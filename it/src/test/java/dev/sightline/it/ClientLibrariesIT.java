@@ -1,0 +1,152 @@
+package dev.sightline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.langchain4j.data.message.ImageContent;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The official OpenAI Java SDK and LangChain4j's OpenAI client, unchanged but for base URL and key. */
+@ExtendWith(ArquillianExtension.class)
+class ClientLibrariesIT {
+    static final String BASE = Http.BASE + "/v1";
+    static final Path PHOTO = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces/coffee.png");
+
+    @Deployment(testable = false)
+    static EnterpriseArchive ear() {
+        return Deployments.ear();
+    }
+
+    @BeforeEach
+    void ready() throws Exception {
+        Http.awaitReady(Duration.ofMinutes(2));
+    }
+
+    static OpenAIClient openai(String key) {
+        return OpenAIOkHttpClient.builder().baseUrl(BASE).apiKey(key).timeout(Duration.ofMinutes(2)).maxRetries(0).build();
+    }
+
+    static String dataUrl() throws Exception {
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(PHOTO));
+    }
+
+    @Test
+    void openAiSdkChat() {
+        ChatCompletion c = openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("phi-3.5-vision-instruct").addUserMessage("Say hello.").maxCompletionTokens(6).build());
+        assertEquals(1, c.choices().size());
+        assertTrue(c.choices().getFirst().message().content().isPresent());
+        assertEquals(6, c.usage().orElseThrow().completionTokens());
+        assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, c.choices().getFirst().finishReason());
+    }
+
+    @Test
+    void openAiSdkImage() throws Exception {
+        ChatCompletion c = openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("phi-3.5-vision-instruct")
+                .addUserMessageOfArrayOfContentParts(List.of(
+                        ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder()
+                                .imageUrl(ChatCompletionContentPartImage.ImageUrl.builder().url(dataUrl()).build()).build()),
+                        ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder().text("What is in this picture?").build())))
+                .maxCompletionTokens(4).build());
+        // 757 image tokens (600×400 at num_crops 4) + the text: the image really reached the prompt.
+        assertTrue(c.usage().orElseThrow().promptTokens() > 757, "prompt tokens " + c.usage());
+    }
+
+    @Test
+    void openAiSdkStreaming() {
+        ChatCompletionCreateParams p = ChatCompletionCreateParams.builder()
+                .model("phi-3.5-vision-instruct").addUserMessage("Count to three.").maxCompletionTokens(12).build();
+        StringBuilder text = new StringBuilder();
+        int chunks = 0;
+        ChatCompletionChunk.Choice.FinishReason finish = null;
+        try (StreamResponse<ChatCompletionChunk> s = openai(Http.KEY).chat().completions().createStreaming(p)) {
+            for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) s.stream()::iterator) {
+                chunks++;
+                for (ChatCompletionChunk.Choice ch : chunk.choices()) {
+                    ch.delta().content().ifPresent(text::append);
+                    if (ch.finishReason().isPresent()) finish = ch.finishReason().get();
+                }
+            }
+        }
+        assertTrue(chunks >= 2, "chunks " + chunks);
+        assertEquals(ChatCompletionChunk.Choice.FinishReason.LENGTH, finish);
+        ChatCompletion whole = openai(Http.KEY).chat().completions().create(p);
+        assertEquals(whole.choices().getFirst().message().content().orElse(""), text.toString(), "streamed text equals the non-streamed answer (greedy)");
+    }
+
+    @Test
+    void openAiSdkErrors() {
+        assertThrows(UnauthorizedException.class, () -> openai("wrong-key").chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("x").addUserMessage("hi").build()));
+        BadRequestException e = assertThrows(BadRequestException.class, () -> openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("x").addUserMessage("Who is the woman in this photo?").build()));
+        assertEquals(400, e.statusCode());
+    }
+
+    @Test
+    void langChain4jChatImageAndStreaming() throws Exception {
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(BASE).apiKey(Http.KEY).modelName("phi-3.5-vision-instruct")
+                .maxTokens(5).timeout(Duration.ofMinutes(2)).maxRetries(0).build();
+        String answer = model.chat("Tell me a fact about the sea.");
+        assertFalse(answer == null);
+        ChatResponse withImage = model.chat(UserMessage.from(
+                TextContent.from("Describe the picture."),
+                ImageContent.from(Base64.getEncoder().encodeToString(Files.readAllBytes(PHOTO)), "image/png")));
+        assertTrue(withImage.tokenUsage().inputTokenCount() > 757);
+
+        OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(BASE).apiKey(Http.KEY)
+                .modelName("phi-3.5-vision-instruct").maxTokens(8).timeout(Duration.ofMinutes(2)).build();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        StringBuilder partial = new StringBuilder();
+        streaming.chat("Tell me about rivers.", new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String s) {
+                partial.append(s);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse r) {
+                done.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        ChatResponse r = done.get(2, TimeUnit.MINUTES);
+        assertEquals(partial.toString(), r.aiMessage().text());
+    }
+}

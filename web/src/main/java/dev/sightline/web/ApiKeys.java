@@ -1,0 +1,53 @@
+package dev.sightline.web;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * API keys (Bearer) from {@code sightline.api.keys} (comma-separated). When none are configured,
+ * one random key is generated for this run and printed once in the log, so a fresh server is
+ * never open to the network by default.
+ */
+@ApplicationScoped
+public class ApiKeys {
+    private static final Logger LOG = Logger.getLogger(ApiKeys.class.getName());
+
+    @Inject
+    @ConfigProperty(name = "sightline.api.keys")
+    Optional<String> configured;
+
+    private List<byte[]> keys;
+
+    @PostConstruct
+    void init() {
+        List<String> k = java.util.Arrays.stream(configured.orElse("").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (k.isEmpty()) {
+            byte[] b = new byte[24];
+            new SecureRandom().nextBytes(b);
+            String generated = "sl-" + HexFormat.of().formatHex(b);
+            LOG.warning("No API keys configured (sightline.api.keys / SIGHTLINE_API_KEYS). Key for this run: " + generated);
+            k = List.of(generated);
+        }
+        keys = k.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    /** Constant-time comparison against every configured key. */
+    public boolean valid(String presented) {
+        if (presented == null) return false;
+        byte[] p = presented.getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (byte[] k : keys) ok |= MessageDigest.isEqual(k, p);
+        Arrays.fill(p, (byte) 0);
+        return ok;
+    }
+}

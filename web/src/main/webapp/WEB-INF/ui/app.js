@@ -1,0 +1,125 @@
+// Sightline browser UI: streams an answer from /v1/chat/completions (Server-Sent Events),
+// shows the anonymised images the model saw, the moderation notes and the AI disclosure,
+// and sends thumbs-up/down feedback. No framework, no build step.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const keyInput = $('api-key');
+  keyInput.value = localStorage.getItem('sightline.key') || '';
+  let requestId = null;
+
+  function readFile(file) {
+    return new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+      r.readAsDataURL(file);
+    });
+  }
+
+  function note(text) {
+    const li = document.createElement('li');
+    li.textContent = text;
+    $('notes').appendChild(li);
+  }
+
+  function showExtension(ext) {
+    if (!ext) return;
+    requestId = ext.request_id || requestId;
+    if (ext.ai_disclosure) $('disclosure').textContent = ext.ai_disclosure;
+    if (ext.warning) { $('model-warning').textContent = ext.warning; $('model-warning').hidden = false; }
+    (ext.images || []).forEach((src, i) => {
+      const img = document.createElement('img');
+      img.src = src;
+      img.alt = 'Image ' + (i + 1) + ' as the model saw it (' + ((ext.faces_anonymized || [])[i] || 0) + ' face(s) anonymised)';
+      $('seen').appendChild(img);
+    });
+    (ext.faces_anonymized || []).forEach((n, i) => note('Image ' + (i + 1) + ': ' + n + ' face(s) anonymised.'));
+    (ext.image_warnings || []).forEach((w) => note(w));
+    const m = ext.moderation || {};
+    ['input', 'output'].forEach((d) => {
+      const r = m[d];
+      if (!r) return;
+      const cats = (r.categories || []).map((c) => c.code + ' ' + c.name + ' (severity ' + c.severity + ')').join(', ');
+      note('Moderation of the ' + d + ': ' + r.action + (cats ? ' — ' + cats : '') + ((r.pii || []).length ? ' — personal data: ' + r.pii.join(', ') : ''));
+    });
+  }
+
+  async function ask(ev) {
+    ev.preventDefault();
+    const key = keyInput.value.trim();
+    localStorage.setItem('sightline.key', key);
+    $('answer').textContent = '';
+    $('seen').textContent = '';
+    $('notes').textContent = '';
+    $('feedback').hidden = true;
+    $('status').textContent = 'Sending…';
+    $('ask').disabled = true;
+    const parts = [];
+    for (const f of $('images').files) parts.push({ type: 'image_url', image_url: { url: await readFile(f) } });
+    parts.push({ type: 'text', text: $('question').value });
+    const body = {
+      model: 'phi-3.5-vision-instruct',
+      stream: true,
+      max_tokens: Number($('max-tokens').value) || 64,
+      messages: [{ role: 'user', content: parts }],
+      sightline: { return_images: true }
+    };
+    if ($('num-crops').value) body.sightline.num_crops = Number($('num-crops').value);
+    try {
+      const res = await fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key },
+        body: JSON.stringify(body)
+      });
+      if (!res.ok) {
+        const err = await res.json().catch(() => ({}));
+        $('status').textContent = 'Error ' + res.status + ': ' + ((err.error && err.error.message) || err.detail || res.statusText);
+        return;
+      }
+      $('status').textContent = 'Answering…';
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      let finish = null;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let i;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          if (!event.startsWith('data: ')) continue;
+          const data = event.slice(6);
+          if (data === '[DONE]') continue;
+          const chunk = JSON.parse(data);
+          const choice = (chunk.choices || [])[0];
+          if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
+          if (choice && choice.finish_reason) finish = choice.finish_reason;
+          if (chunk.sightline) showExtension(chunk.sightline);
+        }
+      }
+      $('status').textContent = 'Done (' + (finish || 'stop') + ').';
+      $('feedback').hidden = false;
+    } catch (e) {
+      $('status').textContent = 'Error: ' + e.message;
+    } finally {
+      $('ask').disabled = false;
+    }
+  }
+
+  async function feedback(rating) {
+    if (!requestId) return;
+    const res = await fetch('/api/feedback', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyInput.value.trim() },
+      body: JSON.stringify({ request_id: requestId, rating: rating, comment: $('feedback-comment').value || undefined })
+    });
+    $('status').textContent = res.ok ? 'Thank you for the feedback.' : 'Feedback failed (' + res.status + ').';
+  }
+
+  $('ask-form').addEventListener('submit', ask);
+  $('thumbs-up').addEventListener('click', () => feedback('up'));
+  $('thumbs-down').addEventListener('click', () => feedback('down'));
+})();

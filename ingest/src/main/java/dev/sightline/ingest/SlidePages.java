@@ -1,0 +1,64 @@
+package dev.sightline.ingest;
+
+import java.awt.Color;
+import java.awt.Dimension;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.poi.sl.usermodel.Shape;
+import org.apache.poi.sl.usermodel.Slide;
+import org.apache.poi.sl.usermodel.SlideShow;
+import org.apache.poi.sl.usermodel.SlideShowFactory;
+import org.apache.poi.sl.usermodel.TextShape;
+import org.apache.poi.sl.usermodel.GroupShape;
+
+/**
+ * PPTX/PPT slides drawn by Apache POI at the target size, with the text of their shapes. POI
+ * leaves charts and SmartArt blank; decks that need them can be routed through LibreOffice.
+ */
+final class SlidePages {
+    private SlidePages() {}
+
+    static IngestedDocument read(byte[] bytes, String mediaType, IngestLimits limits) {
+        try (SlideShow<?, ?> show = SlideShowFactory.create(new ByteArrayInputStream(bytes))) {
+            Dimension size = show.getPageSize();
+            double scale = (double) limits.pageLongSide() / Math.max(size.width, size.height);
+            int w = (int) Math.round(size.width * scale), h = (int) Math.round(size.height * scale);
+            List<? extends Slide<?, ?>> slides = show.getSlides();
+            int n = Math.min(slides.size(), limits.maxPages());
+            List<Page> pages = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                if (Thread.currentThread().isInterrupted()) throw new IngestException(IngestException.Kind.TIMEOUT, "document took too long to render");
+                Slide<?, ?> slide = slides.get(i);
+                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+                Graphics2D g = img.createGraphics();
+                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+                g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+                g.setColor(Color.WHITE);
+                g.fillRect(0, 0, w, h);
+                g.scale(scale, scale);
+                slide.draw(g);
+                g.dispose();
+                StringBuilder text = new StringBuilder();
+                collectText(slide.getShapes(), text);
+                pages.add(new Page(i + 1, text.toString().strip(), img));
+            }
+            return new IngestedDocument(mediaType, slides.size(), pages);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IngestException ie) throw ie;
+            throw new IngestException(IngestException.Kind.MALFORMED, "unreadable presentation: " + e.getMessage(), e);
+        }
+    }
+
+    private static void collectText(List<? extends Shape<?, ?>> shapes, StringBuilder out) {
+        for (Shape<?, ?> s : shapes) {
+            if (s instanceof TextShape<?, ?> t && t.getText() != null) out.append(t.getText()).append('\n');
+            if (s instanceof GroupShape<?, ?> gs) collectText(gs.getShapes(), out);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.sightline.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.junit.jupiter.api.Test;
+
+/** Real documents from Tika's test corpus, and hostile files generated here. */
+class IngestorTest {
+    static final Ingestor INGEST = new Ingestor(IngestLimits.defaults().withTimeout(Duration.ofSeconds(60)));
+
+    static byte[] corpus(String name) throws IOException {
+        try (InputStream in = IngestorTest.class.getResourceAsStream("/test-documents/" + name)) {
+            if (in == null) throw new IllegalStateException("missing test document " + name);
+            return in.readAllBytes();
+        }
+    }
+
+    /** Fraction of pixels that are not near-white: a page with visible content is well above 0. */
+    static double ink(BufferedImage img) {
+        long dark = 0;
+        for (int y = 0; y < img.getHeight(); y += 2) {
+            for (int x = 0; x < img.getWidth(); x += 2) {
+                int p = img.getRGB(x, y);
+                if (((p >> 16) & 255) + ((p >> 8) & 255) + (p & 255) < 600) dark++;
+            }
+        }
+        return dark / (img.getWidth() * img.getHeight() / 4.0);
+    }
+
+    @Test
+    void pdfPagesWithTextAndRendering() throws Exception {
+        IngestedDocument d = INGEST.ingest(corpus("testPDF.pdf"));
+        assertEquals("application/pdf", d.mediaType());
+        assertEquals(1, d.totalPages());
+        Page p = d.pages().getFirst();
+        assertTrue(p.text().contains("Apache Tika"), p.text());
+        assertEquals(1344, Math.max(p.image().getWidth(), p.image().getHeight()));
+        assertTrue(ink(p.image()) > 0.005, "visible text on the page");
+    }
+
+    @Test
+    void pptxAndPptSlides() throws Exception {
+        assertEquals(3, INGEST.ingest(corpus("testPPT.pptx")).totalPages());
+        assertTrue(INGEST.ingest(corpus("testPPT.pptx")).pages().getFirst().text().contains("Attachment Test"));
+        for (String f : List.of("testPPT.pptx", "testPPT.ppt", "testPPT_2imgs.pptx")) {
+            IngestedDocument d = INGEST.ingest(corpus(f));
+            assertEquals(d.totalPages(), d.pages().size(), f);
+            Page first = d.pages().getFirst();
+            assertTrue(first.text().length() > 5, f + ": slide text " + first.text());
+            assertEquals(1344, Math.max(first.image().getWidth(), first.image().getHeight()));
+            assertTrue(ink(first.image()) > 0.002, f + ": text drawn on the slide (ink " + ink(first.image()) + ")");
+        }
+    }
+
+    @Test
+    void multiFrameTiffBecomesPages() throws Exception {
+        ImageWriter w = ImageIO.getImageWritersByFormatName("tiff").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            w.setOutput(ios);
+            w.prepareWriteSequence(null);
+            for (int i = 0; i < 3; i++) w.writeToSequence(new IIOImage(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB), null, null), null);
+            w.endWriteSequence();
+        }
+        IngestedDocument d = INGEST.ingest(out.toByteArray());
+        assertEquals("image/tiff", d.mediaType());
+        assertEquals(3, d.pages().size());
+    }
+
+    @Test
+    void officeDocumentsNeedLibreOffice() throws Exception {
+        byte[] docx = corpus("footnotes.docx");
+        assertEquals("application/vnd.openxmlformats-officedocument.wordprocessingml.document", Ingestor.detect(docx));
+        if (OfficeConverter.soffice() == null) {
+            IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(docx));
+            assertEquals(415, e.status());
+            assertTrue(e.getMessage().contains("apt-get install"), e.getMessage());
+        } else {
+            IngestedDocument d = INGEST.ingest(docx);
+            assertTrue(d.pages().size() >= 1);
+            assertTrue(ink(d.pages().getFirst().image()) > 0.001);
+        }
+    }
+
+    @Test
+    void typeComesFromTheBytesNotTheName() throws Exception {
+        assertEquals("application/pdf", Ingestor.detect(corpus("testPDF.pdf")));
+        IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest("just some words, not a document".getBytes()));
+        assertEquals(415, e.status());
+    }
+
+    @Test
+    void zipBombIsRefusedBeforeParsing() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(out)) {
+            z.putNextEntry(new ZipEntry("[Content_Types].xml"));
+            z.write("<Types/>".getBytes());
+            z.putNextEntry(new ZipEntry("word/document.xml"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 300; i++) z.write(zeros); // 300 MB of zeros, ~300 KB compressed
+        }
+        long t0 = System.nanoTime();
+        IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(out.toByteArray()));
+        assertEquals(422, e.status());
+        assertTrue(e.getMessage().contains("zip bomb") || e.getMessage().contains("expands"), e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "refused in bounded time");
+    }
+
+    @Test
+    void decompressionBombImageIsRefused() throws Exception {
+        // A valid PNG header claiming 100000 × 100000 pixels.
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        byte[] ihdr = ByteBuffer.allocate(17).put("IHDR".getBytes()).putInt(100_000).putInt(100_000).put(new byte[] {8, 2, 0, 0, 0}).array();
+        CRC32 crc = new CRC32();
+        crc.update(ihdr);
+        png.write(ByteBuffer.allocate(4).putInt(13).array());
+        png.write(ihdr);
+        png.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(png.toByteArray()));
+        assertEquals(422, e.status(), e.getMessage());
+    }
+
+    @Test
+    void truncatedAndEmptyFilesAreClearErrors() throws Exception {
+        byte[] pdf = corpus("testPDF.pdf");
+        IngestException t = assertThrows(IngestException.class, () -> INGEST.ingest(Arrays.copyOf(pdf, 2000)));
+        assertTrue(t.status() == 422 || t.status() == 415, t.getMessage());
+        assertEquals(422, assertThrows(IngestException.class, () -> INGEST.ingest(new byte[0])).status());
+        IngestException big = assertThrows(IngestException.class, () -> new Ingestor(new IngestLimits(1000, 10, 10, 1000, 10, Duration.ofSeconds(5), 1344)).ingest(pdf));
+        assertEquals(413, big.status());
+    }
+
+    @Test
+    void pageCapIsApplied() throws Exception {
+        byte[] pdf = topicsPdf(40);
+        IngestedDocument d = new Ingestor(IngestLimits.defaults().withMaxPages(5)).ingest(pdf);
+        assertEquals(40, d.totalPages());
+        assertEquals(5, d.pages().size());
+    }
+
+    static final String[] TOPICS = {"volcano eruption lava magma", "quarterly revenue growth margin", "employee onboarding benefits",
+        "database replication latency", "marketing campaign budget", "supply chain logistics warehouse", "security audit findings",
+        "customer satisfaction survey"};
+
+    /** A real multi-page PDF (PDFBox) whose pages each discuss one topic. */
+    static byte[] topicsPdf(int pages) throws IOException {
+        try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+            for (int i = 0; i < pages; i++) {
+                PDPage p = new PDPage();
+                doc.addPage(p);
+                try (PDPageContentStream cs = new PDPageContentStream(doc, p)) {
+                    cs.beginText();
+                    cs.setFont(font, 14);
+                    cs.newLineAtOffset(60, 700);
+                    cs.showText(i == 0 ? "Annual Report 2026" : "Section " + (i + 1) + ": " + TOPICS[i % TOPICS.length]);
+                    cs.newLineAtOffset(0, -20);
+                    cs.showText("This page covers " + TOPICS[i % TOPICS.length] + " in detail.");
+                    cs.endText();
+                }
+            }
+            doc.save(out);
+            return out.toByteArray();
+        }
+    }
+
+    @Test
+    void pageSelectionFindsTheRelevantPages() throws Exception {
+        IngestedDocument d = INGEST.ingest(topicsPdf(40));
+        List<Page> chosen = PageSelector.select(d.pages(), "What does the report say about the volcano eruption?", 6);
+        assertEquals(6, chosen.size());
+        assertEquals(1, chosen.getFirst().number(), "title page kept");
+        long volcano = chosen.stream().filter(p -> p.text().contains("volcano")).count();
+        assertTrue(volcano >= 5, "volcano pages chosen: " + chosen.stream().map(Page::number).toList());
+        for (int i = 1; i < chosen.size(); i++) assertTrue(chosen.get(i).number() > chosen.get(i - 1).number(), "document order");
+        List<Page> named = PageSelector.select(d.pages(), "Summarize page 17", 4);
+        assertTrue(named.stream().anyMatch(p -> p.number() == 17), "a page named in the question is kept");
+    }
+}

@@ -68,7 +68,9 @@ public final class Ingestor {
         });
         Future<IngestedDocument> f = ex.submit(() -> route(bytes, type));
         try {
-            return f.get(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            IngestedDocument d = f.get(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (d.pages().isEmpty()) throw new IngestException(IngestException.Kind.MALFORMED, "no page of the " + type + " document could be read (truncated or damaged?)");
+            return d;
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new IngestException(IngestException.Kind.TIMEOUT, "document took longer than " + limits.timeout().toSeconds() + " s to ingest");

@@ -37,6 +37,11 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         return this;
     }
 
+    static Response.StatusType statusOf(int code) {
+        Response.Status s = Response.Status.fromStatusCode(code);
+        return s != null ? s : new StatusType422();
+    }
+
     /** 422 Unprocessable Content: the image is well-formed but cannot be made safe. */
     static final class StatusType422 implements Response.StatusType {
         @Override
@@ -88,6 +93,9 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (e instanceof SafetyUnavailableException) {
             status = Response.Status.SERVICE_UNAVAILABLE;
             type = "server_error";
+        } else if (e instanceof dev.sightline.ingest.IngestException ie) {
+            status = statusOf(ie.status());
+            type = "invalid_request_error";
         } else if (e instanceof FaceBlurException) {
             status = new StatusType422();
             type = "invalid_request_error";

@@ -1,0 +1,118 @@
+package dev.sightline.inference;
+
+import dev.sightline.engine.generate.GenerationListener;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.ingest.IngestLimits;
+import dev.sightline.ingest.IngestedDocument;
+import dev.sightline.ingest.Ingestor;
+import dev.sightline.ingest.Page;
+import dev.sightline.ingest.PageSelector;
+import dev.sightline.inference.safety.ContentBlockedException;
+import dev.sightline.inference.safety.ModerationService;
+import dev.sightline.moderation.Category;
+import dev.sightline.moderation.Direction;
+import dev.sightline.moderation.ModerationResult;
+import jakarta.ejb.EJB;
+import jakarta.ejb.Stateless;
+import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Document Q&A: ingest (type from the bytes, bounded) → pick the pages for the image budget →
+ * every page image through the face-blur stage → the question with "Page N of M" labels →
+ * engine → output moderation → the pages cited (only pages that were shown count).
+ */
+@Stateless
+public class DocumentService {
+    private static final Pattern CITE = Pattern.compile("(?i)\\b(?:page|p\\.|pp\\.|slide)\\s*(\\d{1,4})");
+
+    @EJB
+    FaceBlurService faceBlur;
+
+    @EJB
+    InferenceService inference;
+
+    @EJB
+    ModerationService moderation;
+
+    @Inject
+    @ConfigProperty(name = "sightline.documents.max-images", defaultValue = "16")
+    int imageBudget;
+
+    @Inject
+    @ConfigProperty(name = "sightline.documents.max-pages", defaultValue = "300")
+    int maxPages;
+
+    @Inject
+    @ConfigProperty(name = "sightline.documents.timeout-seconds", defaultValue = "120")
+    int timeoutSeconds;
+
+    public record Answer(String requestId, String text, String finishReason, int totalPages, List<Integer> pagesShown, List<Integer> citations,
+                         int[] facesAnonymized, ModerationResult input, ModerationResult output, String mediaType, boolean embeddedModel) {}
+
+    public Answer ask(byte[] document, String question, int maxTokens) throws InterruptedException {
+        String requestId = UUID.randomUUID().toString();
+        ModerationResult input = moderation.moderate(requestId, question, Direction.INPUT);
+        if (input.blocked()) throw new ContentBlockedException(requestId, ModerationService.categories(input), "the question was blocked by the content policy");
+        IngestedDocument doc = new Ingestor(IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds))).ingest(document);
+        List<Page> shown = PageSelector.select(doc.pages(), question, imageBudget);
+        // Instructions hidden in the document's text are prompt injection (J1): refuse such pages' text.
+        String pageText = String.join("\n", shown.stream().map(Page::text).toList());
+        ModerationResult docCheck = moderation.moderate(requestId, pageText, Direction.INPUT);
+        if (docCheck.findings().stream().anyMatch(f -> f.category() == Category.J1)) {
+            throw new ContentBlockedException(requestId, "J1:6", "the document contains instructions aimed at the model (prompt injection)");
+        }
+        List<RgbImage> pixels = new ArrayList<>();
+        int[] faces = new int[shown.size()];
+        for (int i = 0; i < shown.size(); i++) {
+            AnonymizedImage a = faceBlur.anonymize(rgb(shown.get(i).image()));
+            pixels.add(a.image());
+            faces[i] = a.faces().size();
+        }
+        StringBuilder prompt = new StringBuilder();
+        for (int i = 0; i < shown.size(); i++) {
+            prompt.append("Page ").append(shown.get(i).number()).append(" of ").append(doc.totalPages()).append(":\n<|image_").append(i + 1).append("|>\n");
+        }
+        prompt.append(question.strip()).append("\nAnswer from the pages shown and cite them as (page N).");
+        // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
+        int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
+        GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens));
+        GenerateResponse r;
+        try {
+            r = inference.submit(req, GenerationListener.NONE).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
+        ModerationResult output = moderation.moderate(requestId, r.text(), Direction.OUTPUT);
+        List<Integer> shownNumbers = shown.stream().map(Page::number).toList();
+        TreeSet<Integer> cited = new TreeSet<>();
+        Matcher m = CITE.matcher(r.text());
+        while (m.find()) {
+            int n = Integer.parseInt(m.group(1));
+            if (shownNumbers.contains(n)) cited.add(n);
+        }
+        return new Answer(requestId, output.blocked() ? null : output.redactedText(), output.blocked() ? "content_filter" : r.finishReason(),
+                doc.totalPages(), shownNumbers, List.copyOf(cited), faces, input, output, doc.mediaType(), r.embeddedModel());
+    }
+
+    /** PNG bytes of a rendered page, so it enters the face-blur stage like any uploaded image. */
+    private static byte[] rgb(BufferedImage img) {
+        try (var out = new java.io.ByteArrayOutputStream()) {
+            javax.imageio.ImageIO.write(img, "png", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.sightline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Document Q&A over HTTP: real PDF and deck, page selection, hostile files refused while the server keeps serving. */
+@ExtendWith(ArquillianExtension.class)
+class DocumentsIT {
+    @Deployment(testable = false)
+    static EnterpriseArchive ear() {
+        return Deployments.ear();
+    }
+
+    @BeforeEach
+    void ready() throws Exception {
+        Http.awaitReady(Duration.ofMinutes(2));
+    }
+
+    static HttpResponse<String> ask(byte[] doc, String question) throws Exception {
+        String boundary = "----sightline" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes());
+        body.writeBytes(doc);
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\n" + question
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n8\r\n--" + boundary + "--\r\n").getBytes());
+        return Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/api/documents/ask")).timeout(Duration.ofMinutes(3))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + Http.KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static byte[] topicsPdf(int pages) throws Exception {
+        String[] topics = {"volcano eruption lava magma", "quarterly revenue growth margin", "employee onboarding benefits", "database replication latency",
+            "marketing campaign budget", "supply chain logistics warehouse", "security audit findings", "customer satisfaction survey"};
+        try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            for (int i = 0; i < pages; i++) {
+                PDPage p = new PDPage();
+                doc.addPage(p);
+                try (PDPageContentStream cs = new PDPageContentStream(doc, p)) {
+                    cs.beginText();
+                    cs.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 14);
+                    cs.newLineAtOffset(60, 700);
+                    cs.showText(i == 0 ? "Annual Report 2026" : "Section " + (i + 1) + ": " + topics[i % topics.length]);
+                    cs.endText();
+                }
+            }
+            doc.save(out);
+            return out.toByteArray();
+        }
+    }
+
+    @Test
+    void longPdfShowsTheRelevantPagesInOrder() throws Exception {
+        HttpResponse<String> r = ask(topicsPdf(40), "What does the report say about the volcano eruption?");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = Http.JSON.readTree(r.body());
+        assertEquals("application/pdf", j.path("media_type").asText());
+        assertEquals(40, j.path("total_pages").asInt());
+        List<Integer> shown = new ArrayList<>();
+        j.path("pages_shown").forEach(n -> shown.add(n.asInt()));
+        assertEquals(16, shown.size());
+        assertEquals(1, shown.getFirst());
+        // Pages 9, 17, 25, 33 are the volcano pages (topic i % 8 == 0 beyond the title page).
+        assertTrue(shown.containsAll(List.of(9, 17, 25, 33)), shown.toString());
+        j.path("citations").forEach(c -> assertTrue(shown.contains(c.asInt()), "cited page " + c + " was shown"));
+        assertTrue(j.path("ai_disclosure").asText().contains("AI"));
+    }
+
+    @Test
+    void aRealDeck() throws Exception {
+        byte[] deck;
+        try (InputStream in = DocumentsIT.class.getResourceAsStream("/test-documents/testPPT.pptx")) {
+            deck = in.readAllBytes();
+        }
+        HttpResponse<String> r = ask(deck, "What is on the first slide?");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = Http.JSON.readTree(r.body());
+        assertEquals(3, j.path("total_pages").asInt());
+        assertEquals(3, j.path("pages_shown").size());
+    }
+
+    @Test
+    void hostileAndUnsupportedFilesAreRefusedAndTheServerKeepsServing() throws Exception {
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(bomb)) {
+            z.putNextEntry(new ZipEntry("[Content_Types].xml"));
+            z.write("<Types/>".getBytes());
+            z.putNextEntry(new ZipEntry("word/document.xml"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 600; i++) z.write(zeros);
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = ask(bomb.toByteArray(), "Summarize");
+        assertEquals(422, r.statusCode(), r.body());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 60);
+        assertEquals(415, ask("plain words, not a document".getBytes(), "Summarize").statusCode());
+        assertEquals(422, ask(java.util.Arrays.copyOf(topicsPdf(3), 120), "Summarize").statusCode());
+        assertEquals(200, Http.get("/v1/models").status(), "still serving");
+    }
+}

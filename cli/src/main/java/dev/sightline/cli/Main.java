@@ -6,9 +6,17 @@ import picocli.CommandLine.Command;
 /** The {@code sightline} command. Errors are one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "sightline", mixinStandardHelpOptions = true, version = "sightline 0.1.0",
         description = "Phi-3.5-vision in Java: generation, tokenization and tools.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, BlurCommand.class, ModerateCommand.class, BenchBlurCommand.class, MakeCheckpointCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, BlurCommand.class, ModerateCommand.class, IngestCommand.class, BenchBlurCommand.class, MakeCheckpointCommand.class})
 public final class Main {
     public static void main(String[] args) {
+        // POI/PDFBox log through Log4j/SLF4J; keep their chatter off stdout, which carries JSON.
+        System.setProperty("log4j2.statusLoggerLevel", "OFF");
+        System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        System.setProperty("org.apache.logging.log4j.simplelog.StatusLogger.level", "OFF");
+        System.setProperty("org.apache.logging.log4j.simplelog.level", "ERROR");
+        System.setProperty("org.apache.logging.log4j.simplelog.logFile", "system.err");
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
+        System.setProperty("java.awt.headless", "true");
         System.exit(run(args));
     }
 

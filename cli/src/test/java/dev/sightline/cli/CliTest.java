@@ -114,6 +114,24 @@ class CliTest {
     }
 
     @Test
+    void ingestWritesPagesAndReportsThem() throws Exception {
+        Path img = tmp.resolve("scan.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(300, 200, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", img.toFile());
+        Path out = tmp.resolve("pages");
+        Run r = run("ingest", "--in", img.toString(), "--out", out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals("image/png", j.path("media_type").asText());
+        assertEquals(1, j.path("pages").size());
+        assertTrue(Files.isRegularFile(out.resolve("page-001.png")));
+        Path junk = tmp.resolve("junk.bin");
+        Files.writeString(junk, "not a document at all");
+        Run bad = run("ingest", "--in", junk.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("unsupported document type"), bad.err());
+    }
+
+    @Test
     void errorsAreOneLineWithoutStackTraces() {
         Run missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "x");
         assertEquals(1, missing.code());

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Phi-3.5-vision in Java: generation, tokenization and tools.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, BlurCommand.class, ModerateCommand.class, IngestCommand.class, BenchBlurCommand.class, MakeCheckpointCommand.class})
 public final class Main {
-    public static void main(String[] args) {
+    static {
         // POI/PDFBox log through Log4j/SLF4J; keep their chatter off stdout, which carries JSON.
         System.setProperty("log4j2.statusLoggerLevel", "OFF");
         System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
@@ -17,6 +17,9 @@ public final class Main {
         System.setProperty("org.apache.logging.log4j.simplelog.logFile", "system.err");
         System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.setProperty("java.awt.headless", "true");
+    }
+
+    public static void main(String[] args) {
         System.exit(run(args));
     }
 

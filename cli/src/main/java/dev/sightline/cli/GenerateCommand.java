@@ -53,6 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p") Double topP;
     @Option(names = "--top-k") Integer topK;
     @Option(names = "--seed") Long seed;
+    @Option(names = "--quantize", defaultValue = "none", description = "decoder weights: none (exact) or q8_0") String quantize;
     @Option(names = "--json", description = "print one JSON object (input_ids, generated_ids, text, timings, …)") boolean json;
     @Option(names = "--dump-logits", description = "write the float32 LE logits at the last prompt position") Path dumpLogits;
 
@@ -64,7 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (!Files.isRegularFile(p)) throw new Main.UserError("no such image file: " + p);
             rgb.add(ImageDecoder.decode(Files.readAllBytes(p)));
         }
-        try (CpuBackend backend = new CpuBackend(); Engine engine = Engine.load(model, backend)) {
+        try (CpuBackend backend = new CpuBackend(); Engine engine = Engine.load(model, backend, dev.sightline.gpu.Quantization.parse(quantize))) {
             int crops = numCrops == null ? engine.defaultNumCrops() : numCrops;
             PreparedPrompt prepared = engine.prepare(messages, rgb, crops);
             SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, null);

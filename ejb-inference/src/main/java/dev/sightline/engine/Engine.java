@@ -41,7 +41,7 @@ public final class Engine implements AutoCloseable {
     private final Phi3VModel model;
     private final int defaultNumCrops;
 
-    private Engine(Path dir, ComputeBackend backend) {
+    private Engine(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant) {
         this.dir = dir;
         if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": model directory does not exist");
         long t0 = System.nanoTime();
@@ -56,7 +56,7 @@ public final class Engine implements AutoCloseable {
         LOG.info(() -> "Loading " + dir + " (" + config.numLayers() + " decoder layers, hidden " + config.hiddenSize() + ")");
         checkpoint = Checkpoint.open(dir);
         try {
-            model = new Phi3VModel(checkpoint, config, backend);
+            model = new Phi3VModel(checkpoint, config, backend, quant);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -65,7 +65,12 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine load(Path dir, ComputeBackend backend) {
-        return new Engine(dir, backend);
+        return new Engine(dir, backend, dev.sightline.gpu.Quantization.NONE);
+    }
+
+    /** Loads with decoder weights quantised at load (NONE keeps the exact path). */
+    public static Engine load(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant) {
+        return new Engine(dir, backend, quant);
     }
 
     public Path dir() {

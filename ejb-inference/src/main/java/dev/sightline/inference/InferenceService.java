@@ -64,6 +64,10 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.cpu.threads", defaultValue = "0")
     int cpuThreads;
 
+    @Inject
+    @ConfigProperty(name = "sightline.quantize", defaultValue = "none")
+    String quantize;
+
     @Resource
     ManagedThreadFactory threads;
 
@@ -103,7 +107,7 @@ public class InferenceService {
                 dir = CheckpointWriter.write(CheckpointWriter.Preset.TINY, embeddedDir, 1234);
                 embedded = true;
             }
-            engine = Engine.load(dir, backend);
+            engine = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize));
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
             loadError = e.getMessage() == null ? e.toString() : e.getMessage();

@@ -50,6 +50,10 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void matmul(Weights w, float[] bias, float[] x, int n, float[] out) {
+        if (w instanceof Q8_0 q && n == 1) {
+            gemvQ8(q, bias, x, out);
+            return;
+        }
         final int in = w.cols;
         final int outW = w.rows;
         int rowBlocks = (outW + ROW_BLOCK - 1) / ROW_BLOCK;
@@ -73,6 +77,19 @@ public final class CpuBackend implements ComputeBackend {
                         out[t * outW + r] = VectorKernels.dot(rows, ro, x, t * in, in) + b;
                     }
                 }
+            }
+        });
+    }
+
+    /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, rows split over threads. */
+    private void gemvQ8(Q8_0 w, float[] bias, float[] x, float[] out) {
+        final int rows = w.rows;
+        final int block = 64;
+        int tasks = (rows + block - 1) / block;
+        parallel(tasks, t -> {
+            int r1 = Math.min(rows, (t + 1) * block);
+            for (int r = t * block; r < r1; r++) {
+                out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x) + (bias == null ? 0f : bias[r]);
             }
         });
     }

@@ -50,6 +50,41 @@ public final class VectorKernels {
         return s;
     }
 
+    private static final VectorSpecies<Byte> B16 = jdk.incubator.vector.ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
+
+    /**
+     * Σ_i q[row, i] · scale[block(i)] · x[i] for one Q8_0 row. On 512-bit machines 16 int8 lanes
+     * widen straight to 16 float lanes (B2F), two per 32-weight block; elsewhere a scalar loop.
+     */
+    static float dotQ8(byte[] q, float[] scales, int row, int cols, float[] x) {
+        int bpr = cols / Q8_0.BLOCK;
+        int base = row * cols;
+        if (F.vectorBitSize() >= 512) {
+            FloatVector acc0 = FloatVector.zero(F16L);
+            FloatVector acc1 = FloatVector.zero(F16L);
+            for (int b = 0; b < bpr; b++) {
+                int o = base + b * Q8_0.BLOCK;
+                int xo = b * Q8_0.BLOCK;
+                FloatVector d = FloatVector.broadcast(F16L, scales[row * bpr + b]);
+                FloatVector w0 = (FloatVector) jdk.incubator.vector.ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0);
+                FloatVector w1 = (FloatVector) jdk.incubator.vector.ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0);
+                acc0 = w0.mul(d).fma(FloatVector.fromArray(F16L, x, xo), acc0);
+                acc1 = w1.mul(d).fma(FloatVector.fromArray(F16L, x, xo + 16), acc1);
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        float s = 0f;
+        for (int b = 0; b < bpr; b++) {
+            float d = scales[row * bpr + b];
+            float bs = 0f;
+            int o = base + b * Q8_0.BLOCK;
+            for (int i = 0; i < Q8_0.BLOCK; i++) bs += q[o + i] * x[b * Q8_0.BLOCK + i];
+            s += bs * d;
+        }
+        return s;
+    }
+
     /** y[yo+i] += a · x[xo+i]. */
     public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

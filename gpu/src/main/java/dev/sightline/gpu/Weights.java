@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * <p>Stored data stays where it is (normally a memory-mapped checkpoint file): nothing is copied
  * onto the heap.
  */
-public abstract sealed class Weights permits Weights.Dense {
+public abstract sealed class Weights permits Weights.Dense, Q8_0 {
     public final int rows;
     public final int cols;
 

@@ -22,7 +22,7 @@ public final class DecoderLayer {
     private final Weights gateUp;               // [2·inter, hidden]
     private final Weights down;                 // [hidden, inter]
 
-    public DecoderLayer(Checkpoint ck, ModelConfig c, int index) {
+    public DecoderLayer(Checkpoint ck, ModelConfig c, int index, dev.sightline.gpu.Quantization quant) {
         this.index = index;
         hidden = c.hiddenSize();
         inter = c.intermediateSize();
@@ -32,10 +32,21 @@ public final class DecoderLayer {
         String p = "model.layers." + index + ".";
         inputNorm = ck.vector(p + "input_layernorm.weight", hidden);
         postNorm = ck.vector(p + "post_attention_layernorm.weight", hidden);
-        qkv = ck.matrix(p + "self_attn.qkv_proj.weight", 3L * hidden, hidden);
-        o = ck.matrix(p + "self_attn.o_proj.weight", hidden, hidden);
-        gateUp = ck.matrix(p + "mlp.gate_up_proj.weight", 2L * inter, hidden);
-        down = ck.matrix(p + "mlp.down_proj.weight", hidden, inter);
+        qkv = quant.apply(ck.matrix(p + "self_attn.qkv_proj.weight", 3L * hidden, hidden));
+        o = quant.apply(ck.matrix(p + "self_attn.o_proj.weight", hidden, hidden));
+        gateUp = quant.apply(ck.matrix(p + "mlp.gate_up_proj.weight", 2L * inter, hidden));
+        down = quant.apply(ck.matrix(p + "mlp.down_proj.weight", hidden, inter));
+    }
+
+    /** Bytes one decode step reads from this layer's matrices. */
+    long weightBytes() {
+        return bytes(qkv) + bytes(o) + bytes(gateUp) + bytes(down);
+    }
+
+    static long bytes(Weights w) {
+        if (w instanceof dev.sightline.gpu.Q8_0 q) return q.bytes();
+        if (w instanceof Weights.Dense d) return d.data.byteSize();
+        return 0;
     }
 
     /** x: [n, hidden] residual stream at positions start…start+n−1, updated in place. */

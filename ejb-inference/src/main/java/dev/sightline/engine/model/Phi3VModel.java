@@ -22,16 +22,20 @@ public final class Phi3VModel {
     private final LongRope rope;
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
+        this(ck, c, be, dev.sightline.gpu.Quantization.NONE);
+    }
+
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.gpu.Quantization quant) {
         this.config = c;
         this.be = be;
         int hidden = c.hiddenSize();
         embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         layers = new DecoderLayer[c.numLayers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i);
+        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i, quant);
         finalNorm = ck.vector("model.norm.weight", hidden);
-        lmHead = ck.has("lm_head.weight") || !c.tieWordEmbeddings()
+        lmHead = quant.apply(ck.has("lm_head.weight") || !c.tieWordEmbeddings()
                 ? ck.matrix("lm_head.weight", c.vocabSize(), hidden)
-                : embedTokens;
+                : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);
         rope = new LongRope(c);
     }
@@ -50,6 +54,20 @@ public final class Phi3VModel {
 
     public ImageEmbedding imageEmbedding() {
         return imageEmbedding;
+    }
+
+    /** Bytes of weights one decode step streams (decoder matrices + lm_head; embedding rows are negligible). */
+    public long decodeBytesPerToken() {
+        long b = DecoderLayer.bytes(lmHead);
+        for (DecoderLayer l : layers) b += l.weightBytes();
+        return b;
+    }
+
+    /** Multiply-adds ×2 per token of the decoder's matrices (for GFLOP/s figures). */
+    public long decodeFlopsPerToken() {
+        var c = config;
+        long h = c.hiddenSize(), f = c.intermediateSize();
+        return 2L * c.numLayers() * (3 * h * h + h * h + 2 * f * h + f * h) + 2L * c.vocabSize() * h;
     }
 
     public KvCache newCache(int capacity) {
@@ -103,6 +121,11 @@ public final class Phi3VModel {
      * length, as the reference's eager path does.
      */
     public float[] forward(float[] x, int n, KvCache cache) {
+        return forward(x, n, cache, 1);
+    }
+
+    /** As {@link #forward(float[], int, KvCache)}, returning the logits of the last k positions: [k, vocab]. */
+    public float[] forward(float[] x, int n, KvCache cache, int k) {
         int start = cache.length();
         int total = start + n;
         cache.ensure(total);
@@ -110,11 +133,11 @@ public final class Phi3VModel {
         for (DecoderLayer layer : layers) layer.forward(be, x, n, start, cache, tables);
         cache.setLength(total);
         int hidden = config.hiddenSize();
-        float[] last = new float[hidden];
-        System.arraycopy(x, (n - 1) * hidden, last, 0, hidden);
-        be.rmsNorm(last, finalNorm, config.rmsNormEps(), last, 1, hidden);
-        float[] logits = new float[config.vocabSize()];
-        be.matmul(lmHead, null, last, 1, logits);
+        float[] last = new float[k * hidden];
+        System.arraycopy(x, (n - k) * hidden, last, 0, k * hidden);
+        be.rmsNorm(last, finalNorm, config.rmsNormEps(), last, k, hidden);
+        float[] logits = new float[k * config.vocabSize()];
+        be.matmul(lmHead, null, last, k, logits);
         return logits;
     }
 }

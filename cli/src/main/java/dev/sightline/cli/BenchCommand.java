@@ -1,0 +1,121 @@
+package dev.sightline.cli;
+
+import dev.sightline.engine.Engine;
+import dev.sightline.engine.PreparedPrompt;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.gpu.CpuBackend;
+import dev.sightline.gpu.Quantization;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Engine speed against the machine's own limits, measured in the same run: stream bandwidth
+ * (triad), vector FMA peak, then decode tokens/s (as a fraction of bandwidth: bytes per token ×
+ * tokens/s ÷ bandwidth), prompt prefill (GFLOP/s ÷ peak) and vision encode time per crop.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "checkpoint directory (e.g. from make-checkpoint --preset phi-3.5-vision)") Path model;
+    @Option(names = "--quantize", defaultValue = "none", description = "none or q8_0") String quantize;
+    @Option(names = "--decode-tokens", defaultValue = "16") int decodeTokens;
+    @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
+    @Option(names = "--threads", defaultValue = "0", description = "0 = all cores") int threads;
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public Integer call() {
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        double bw = bandwidth(t);
+        double peak = fmaPeak(t);
+        System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s; FMA peak %.1f GFLOP/s%n", t, F.vectorBitSize(), bw / 1e9, peak / 1e9);
+        try (CpuBackend be = new CpuBackend(t); Engine e = Engine.load(model, be, Quantization.parse(quantize))) {
+            var m = e.model();
+            long bytesPerToken = m.decodeBytesPerToken();
+            // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact).
+            PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
+            GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
+            double decodeTps = (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9);
+            System.out.printf("decode (%s): %.2f tok/s, %.2f GB/token → %.1f GB/s = %.0f%% of stream bandwidth%n", quantize,
+                    decodeTps, bytesPerToken / 1e9, bytesPerToken * decodeTps / 1e9, 100 * bytesPerToken * decodeTps / bw);
+            // Prefill: a prompt of about N tokens.
+            String words = String.join(" ", java.util.Collections.nCopies(promptTokens, "word"));
+            PreparedPrompt longPrompt = e.prepare(List.of(new ChatMessage("user", words)), List.of(), 4);
+            int n = longPrompt.inputIds().length;
+            GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
+            double prefillS = p.prefillNanos() / 1e9;
+            double flops = (double) n * m.decodeFlopsPerToken();
+            System.out.printf("prefill: %d tokens in %.2f s = %.1f tok/s, %.1f GFLOP/s = %.0f%% of FMA peak%n", n, prefillS, n / prefillS,
+                    flops / prefillS / 1e9, 100 * flops / prefillS / peak);
+            // Vision: one 336×336 crop through the CLIP tower.
+            RgbImage img = new RgbImage(336, 336, new byte[336 * 336 * 3]);
+            var processed = e.imageProcessor().process(img, 1);
+            var vision = m.imageEmbedding().vision();
+            vision.encode(processed.globalView()); // warm-up
+            long v0 = System.nanoTime();
+            vision.encode(processed.globalView());
+            double vs = (System.nanoTime() - v0) / 1e9;
+            var c = e.config().clip();
+            double vflops = 577.0 * 2 * e.config().clipLayersToRun() * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize());
+            System.out.printf("vision: %.2f s per crop, %.1f GFLOP/s = %.0f%% of FMA peak%n", vs, vflops / vs / 1e9, 100 * vflops / vs / peak);
+        }
+        return 0;
+    }
+
+    /** STREAM triad a = b + s·c over arrays far larger than the caches, best of 3. */
+    static double bandwidth(int threads) {
+        int n = 32 << 20; // 32 Mi floats = 128 MiB per array
+        float[] a = new float[n], b = new float[n], c = new float[n];
+        java.util.Arrays.fill(b, 1f);
+        java.util.Arrays.fill(c, 2f);
+        int chunk = n / threads;
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        double best = 0;
+        for (int rep = 0; rep < 4; rep++) {
+            long t0 = System.nanoTime();
+            pool.submit(() -> IntStream.range(0, threads).parallel().forEach(t -> {
+                int i = t * chunk, end = t == threads - 1 ? n : i + chunk;
+                FloatVector s = FloatVector.broadcast(F, 3f);
+                for (; i + F.length() <= end; i += F.length()) FloatVector.fromArray(F, c, i).fma(s, FloatVector.fromArray(F, b, i)).intoArray(a, i);
+                for (; i < end; i++) a[i] = b[i] + 3f * c[i];
+            })).join();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (rep > 0) best = Math.max(best, 3.0 * 4 * n / s);
+        }
+        pool.shutdown();
+        return best;
+    }
+
+    /** Independent vector FMA chains in registers on every thread. */
+    static double fmaPeak(int threads) {
+        long iters = 20_000_000L;
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        double best = 0;
+        for (int rep = 0; rep < 3; rep++) {
+            long t0 = System.nanoTime();
+            double sink = pool.submit(() -> IntStream.range(0, threads).parallel().mapToDouble(t -> {
+                FloatVector a0 = FloatVector.broadcast(F, 1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                FloatVector x = FloatVector.broadcast(F, 0.999999f), y = FloatVector.broadcast(F, 1e-7f);
+                for (long i = 0; i < iters; i++) {
+                    a0 = a0.fma(x, y); a1 = a1.fma(x, y); a2 = a2.fma(x, y); a3 = a3.fma(x, y);
+                    a4 = a4.fma(x, y); a5 = a5.fma(x, y); a6 = a6.fma(x, y); a7 = a7.fma(x, y);
+                }
+                return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+            }).sum()).join();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (sink == 42) System.out.print("");
+            best = Math.max(best, 2.0 * 8 * F.length() * iters * threads / s);
+        }
+        pool.shutdown();
+        return best;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.sightline.engine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sightline.engine.generate.Sampler;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.model.Phi3VModel;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.gpu.CpuBackend;
+import dev.sightline.gpu.Quantization;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Q8_0 against the float path on the golden cases, teacher-forced: the reference's prompt and
+ * greedy continuation go through both models in one forward; at every continuation position we
+ * compare top-1 and the cosine of the logits. Figures printed (docs/benchmarks.md) and held.
+ */
+class QuantizedAccuracyTest {
+    @Test
+    void q8_0AgreesWithTheFloatPath() {
+        int positions = 0, agree = 0;
+        double minCos = 1;
+        try (CpuBackend be = new CpuBackend(); Engine exact = Engine.load(Golden.model(), be); Engine q8 = Engine.load(Golden.model(), be, Quantization.Q8_0)) {
+            for (JsonNode entry : Golden.json("manifest.json").path("cases")) {
+                JsonNode c = Golden.json(entry.path("file").asText());
+                List<ChatMessage> messages = new ArrayList<>();
+                for (JsonNode m : c.path("messages")) messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+                List<RgbImage> images = new ArrayList<>();
+                for (JsonNode im : c.path("images")) images.add(Golden.image(im.path("file").asText()));
+                PreparedPrompt p = exact.prepare(messages, images, c.path("num_crops").asInt());
+                int[] gen = Golden.ints(c.path("generation").path("generated_ids"));
+                int[] seq = Arrays.copyOf(p.inputIds(), p.inputIds().length + gen.length - 1);
+                System.arraycopy(gen, 0, seq, p.inputIds().length, gen.length - 1);
+                int k = gen.length; // the last prompt position and every continuation position
+                float[] a = logits(exact.model(), p, seq, k);
+                float[] b = logits(q8.model(), p, seq, k);
+                int vocab = exact.config().vocabSize();
+                for (int i = 0; i < k; i++) {
+                    float[] la = Arrays.copyOfRange(a, i * vocab, (i + 1) * vocab), lb = Arrays.copyOfRange(b, i * vocab, (i + 1) * vocab);
+                    positions++;
+                    if (Sampler.argmax(la) == Sampler.argmax(lb)) agree++;
+                    minCos = Math.min(minCos, cosine(la, lb));
+                }
+            }
+        }
+        double top1 = agree / (double) positions;
+        System.out.printf("Q8_0 vs float: top-1 agreement %.1f%% (%d/%d teacher-forced positions), min logit cosine %.5f%n", 100 * top1, agree, positions, minCos);
+        assertTrue(top1 >= 0.95, "top-1 agreement " + top1);
+        assertTrue(minCos >= 0.99, "cosine " + minCos);
+    }
+
+    static float[] logits(Phi3VModel m, PreparedPrompt p, int[] seq, int k) {
+        float[] imageRows = p.images().isEmpty() ? null : m.imageFeatures(p.images());
+        KvCache cache = m.newCache(seq.length);
+        return m.forward(m.embed(seq, 0, seq.length, imageRows), seq.length, cache, k);
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
+}

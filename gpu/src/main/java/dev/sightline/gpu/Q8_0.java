@@ -1,0 +1,60 @@
+package dev.sightline.gpu;
+
+import java.util.stream.IntStream;
+
+/**
+ * Q8_0: each row in blocks of 32 weights, one float32 scale per block (max|w| / 127) and 32 int8
+ * values, round to nearest. 8.5 bits per weight (vs 16 for bf16), so decode, which streams every
+ * weight once per token, moves about half the bytes. Quantised in parallel at load time.
+ */
+public final class Q8_0 extends Weights {
+    public static final int BLOCK = 32;
+    final byte[] q;       // [rows × cols]
+    final float[] scales; // [rows × cols/32]
+
+    private Q8_0(int rows, int cols, byte[] q, float[] scales) {
+        super(rows, cols);
+        this.q = q;
+        this.scales = scales;
+    }
+
+    /** Bytes that one full pass over this matrix reads (int8 values + scales). */
+    public long bytes() {
+        return (long) q.length + 4L * scales.length;
+    }
+
+    public static Q8_0 quantize(Weights w) {
+        if (w.cols % BLOCK != 0) throw new IllegalArgumentException("Q8_0 needs columns divisible by 32, got " + w.cols);
+        byte[] q = new byte[Math.multiplyExact(w.rows, w.cols)];
+        int blocksPerRow = w.cols / BLOCK;
+        float[] scales = new float[w.rows * blocksPerRow];
+        IntStream.range(0, w.rows).parallel().forEach(r -> {
+            float[] row = new float[w.cols];
+            w.rowToFloat(r, row);
+            for (int b = 0; b < blocksPerRow; b++) {
+                float max = 0f;
+                for (int i = 0; i < BLOCK; i++) max = Math.max(max, Math.abs(row[b * BLOCK + i]));
+                float d = max / 127f;
+                float inv = d == 0f ? 0f : 1f / d;
+                scales[r * blocksPerRow + b] = d;
+                for (int i = 0; i < BLOCK; i++) q[r * w.cols + b * BLOCK + i] = (byte) Math.round(row[b * BLOCK + i] * inv);
+            }
+        });
+        return new Q8_0(w.rows, w.cols, q, scales);
+    }
+
+    @Override
+    public void rowToFloat(int r, float[] dst) {
+        int bpr = cols / BLOCK;
+        for (int b = 0; b < bpr; b++) {
+            float d = scales[r * bpr + b];
+            int o = r * cols + b * BLOCK;
+            for (int i = 0; i < BLOCK; i++) dst[b * BLOCK + i] = q[o + i] * d;
+        }
+    }
+
+    @Override
+    public float get(int r, int c) {
+        return q[r * cols + c] * scales[r * (cols / BLOCK) + c / BLOCK];
+    }
+}

@@ -180,6 +180,19 @@ public class InferenceService {
         });
     }
 
+    /** A short greedy completion of one user turn (used by the guard-model moderation detector). */
+    public String complete(String userText, int maxTokens) {
+        try {
+            return submit(new GenerateRequest(java.util.List.of(new dev.sightline.engine.tokenizer.ChatMessage("user", userText)), java.util.List.of(), 1,
+                    dev.sightline.engine.generate.SamplingParams.greedy(maxTokens)), GenerationListener.NONE).get().text();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "";
+        }
+    }
+
     @PreDestroy
     void stop() {
         if (scheduler != null) scheduler.close();

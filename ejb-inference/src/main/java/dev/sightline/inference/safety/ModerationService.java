@@ -62,6 +62,13 @@ public class ModerationService {
     @PersistenceContext(unitName = "sightline")
     EntityManager em;
 
+    @Inject
+    @ConfigProperty(name = "sightline.moderation.guard-model", defaultValue = "false")
+    boolean guardModel;
+
+    @jakarta.ejb.EJB
+    dev.sightline.inference.InferenceService inference;
+
     private Moderator moderator;
 
     @PostConstruct
@@ -75,6 +82,10 @@ public class ModerationService {
         }
         List<Detector> detectors = new ArrayList<>();
         detectors.add(new RuleDetector());
+        if (guardModel) {
+            // The loaded VLM classifies the text too (meaningful with real weights only).
+            detectors.add(new dev.sightline.moderation.GuardModelDetector(prompt -> inference.ready() ? inference.complete(prompt, 12) : "safe"));
+        }
         moderator = new Moderator(policy, detectors);
     }
 

@@ -68,9 +68,27 @@ public final class CpuBackend implements ComputeBackend {
                 w.rowToFloat(r, row);
                 System.arraycopy(row, 0, rows, (r - r0) * in, in);
             }
+            float[] r16 = new float[16];
             for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
                 int t1 = Math.min(n, t0 + TOKEN_BLOCK);
-                for (int r = r0; r < r1; r++) {
+                int r = r0;
+                // 4×4 register-blocked tiles where both dimensions allow, plain dots for the edges.
+                for (; r + 4 <= r1 && t1 - t0 >= 4; r += 4) {
+                    int t = t0;
+                    for (; t + 4 <= t1; t += 4) {
+                        VectorKernels.dot4x4(rows, (r - r0) * in, x, t * in, in, r16);
+                        for (int k = 0; k < 16; k++) {
+                            int rr = r + k / 4;
+                            out[(t + k % 4) * outW + rr] = r16[k] + (bias == null ? 0f : bias[rr]);
+                        }
+                    }
+                    for (; t < t1; t++) {
+                        for (int rr = r; rr < r + 4; rr++) {
+                            out[t * outW + rr] = VectorKernels.dot(rows, (rr - r0) * in, x, t * in, in) + (bias == null ? 0f : bias[rr]);
+                        }
+                    }
+                }
+                for (; r < r1; r++) {
                     int ro = (r - r0) * in;
                     float b = bias == null ? 0f : bias[r];
                     for (int t = t0; t < t1; t++) {

@@ -85,6 +85,44 @@ public final class VectorKernels {
         return s;
     }
 
+    /**
+     * 4 weight rows × 4 activation rows: 16 dot products of length n with 16 accumulators held in
+     * registers, so each loaded vector feeds 4 FMAs (the one-dot-at-a-time loop is load-bound).
+     * w rows at wo + k·n, x rows at xo + j·n; result[k·4 + j].
+     */
+    static void dot4x4(float[] w, int wo, float[] x, int xo, int n, float[] result) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int i = 0;
+        int step = F.length();
+        for (; i + step <= n; i += step) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i), x1 = FloatVector.fromArray(F, x, xo + n + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i), x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wo + i);
+            c00 = w0.fma(x0, c00); c01 = w0.fma(x1, c01); c02 = w0.fma(x2, c02); c03 = w0.fma(x3, c03);
+            FloatVector w1 = FloatVector.fromArray(F, w, wo + n + i);
+            c10 = w1.fma(x0, c10); c11 = w1.fma(x1, c11); c12 = w1.fma(x2, c12); c13 = w1.fma(x3, c13);
+            FloatVector w2 = FloatVector.fromArray(F, w, wo + 2 * n + i);
+            c20 = w2.fma(x0, c20); c21 = w2.fma(x1, c21); c22 = w2.fma(x2, c22); c23 = w2.fma(x3, c23);
+            FloatVector w3 = FloatVector.fromArray(F, w, wo + 3 * n + i);
+            c30 = w3.fma(x0, c30); c31 = w3.fma(x1, c31); c32 = w3.fma(x2, c32); c33 = w3.fma(x3, c33);
+        }
+        result[0] = c00.reduceLanes(VectorOperators.ADD); result[1] = c01.reduceLanes(VectorOperators.ADD);
+        result[2] = c02.reduceLanes(VectorOperators.ADD); result[3] = c03.reduceLanes(VectorOperators.ADD);
+        result[4] = c10.reduceLanes(VectorOperators.ADD); result[5] = c11.reduceLanes(VectorOperators.ADD);
+        result[6] = c12.reduceLanes(VectorOperators.ADD); result[7] = c13.reduceLanes(VectorOperators.ADD);
+        result[8] = c20.reduceLanes(VectorOperators.ADD); result[9] = c21.reduceLanes(VectorOperators.ADD);
+        result[10] = c22.reduceLanes(VectorOperators.ADD); result[11] = c23.reduceLanes(VectorOperators.ADD);
+        result[12] = c30.reduceLanes(VectorOperators.ADD); result[13] = c31.reduceLanes(VectorOperators.ADD);
+        result[14] = c32.reduceLanes(VectorOperators.ADD); result[15] = c33.reduceLanes(VectorOperators.ADD);
+        if (i < n) {
+            for (int k = 0; k < 16; k++) {
+                int wr = wo + (k / 4) * n, xr = xo + (k % 4) * n;
+                for (int t = i; t < n; t++) result[k] += w[wr + t] * x[xr + t];
+            }
+        }
+    }
+
     /** y[yo+i] += a · x[xo+i]. */
     public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

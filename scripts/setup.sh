@@ -15,11 +15,15 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
+# Documents: LibreOffice (headless, no GUI) turns DOCX/XLSX/ODF into PDF; metric-compatible fonts
+# (Carlito = Calibri, Caladea = Cambria, Liberation = Arial/Times/Courier) keep the layout.
+command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
+fc-list 2>/dev/null | grep -qi carlito || need_apt+=(fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 if [[ -z "${JAVA_HOME:-}" || ! -x "$JAVA_HOME/bin/java" ]]; then

@@ -98,9 +98,15 @@ class IngestorTest {
             assertEquals(415, e.status());
             assertTrue(e.getMessage().contains("apt-get install"), e.getMessage());
         } else {
-            IngestedDocument d = INGEST.ingest(docx);
-            assertTrue(d.pages().size() >= 1);
-            assertTrue(ink(d.pages().getFirst().image()) > 0.001);
+            for (String f : List.of("footnotes.docx", "testEXCEL.xlsx", "testMasterFooter.odp", "testODFwithOOo3.odt")) {
+                IngestedDocument d = INGEST.ingest(corpus(f));
+                assertTrue(d.pages().size() >= 1, f);
+                Page p = d.pages().getFirst();
+                assertEquals(1344, Math.max(p.image().getWidth(), p.image().getHeight()), f);
+                assertTrue(ink(p.image()) > 0.0003, f + ": visible content (ink " + ink(p.image()) + ")");
+                if (f.endsWith(".odp")) assertTrue(p.text().contains("Master footer is here"), p.text());
+                assertTrue(!p.text().isBlank(), f + ": page text from the converted PDF");
+            }
         }
     }
 

@@ -124,6 +124,33 @@ class ApiBehaviourIT {
     }
 
     @Test
+    void aClientThatDisconnectsCancelsItsGeneration() throws Exception {
+        String body = "{\"stream\": true, \"max_tokens\": 512, \"temperature\": 1.0, \"seed\": 3, \"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}]}";
+        URI u = URI.create(Http.BASE);
+        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
+            sock.setSoTimeout(30_000);
+            String req = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+            sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sock.getOutputStream().flush();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("data: ")) { /* headers */ }
+            assertTrue(line != null, "the stream started");
+        } // closed after the first event, long before 512 tokens
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        boolean seen = false;
+        while (!seen && System.nanoTime() < end) {
+            seen = Http.get("/metrics?scope=application", null).body().lines()
+                    .anyMatch(l -> l.startsWith("sightline_requests_total") && l.contains("client_disconnected") && !l.trim().endsWith(" 0.0"));
+            if (!seen) Thread.sleep(250);
+        }
+        assertTrue(seen, "the server noticed the disconnect and stopped the generation");
+        // The slot is free again: a new request is served at once.
+        assertEquals(200, Http.postJson("/v1/chat/completions", "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}").status());
+    }
+
+    @Test
     void stopSequencesCutTheAnswer() throws Exception {
         String base = """
                 {"max_tokens": 24, "messages": [{"role": "user", "content": "Tell me something."}]%s}""";

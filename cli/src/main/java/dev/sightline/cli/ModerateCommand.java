@@ -5,7 +5,6 @@ import dev.sightline.moderation.Finding;
 import dev.sightline.moderation.ModerationResult;
 import dev.sightline.moderation.Moderator;
 import dev.sightline.moderation.PiiEntity;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,22 +46,7 @@ final class ModerateCommand implements Callable<Integer> {
         Moderator m = Moderator.standard();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (input.jsonl != null) {
-            if (!Files.isRegularFile(input.jsonl)) throw new Main.UserError("no such file: " + input.jsonl);
-            try (BufferedReader r = Files.newBufferedReader(input.jsonl, StandardCharsets.UTF_8)) {
-                String line;
-                int n = 0;
-                while ((line = r.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    String text;
-                    try {
-                        text = Json.MAPPER.readValue(line, String.class);
-                    } catch (IOException e) {
-                        throw new Main.UserError(input.jsonl + ":" + n + ": not a JSON string");
-                    }
-                    out.println(Json.write(result(m.moderate(text, d))));
-                }
-            }
+            JsonLines.forEach(input.jsonl, text -> out.println(Json.write(result(m.moderate(text, d)))));
             return 0;
         }
         String text = input.text;

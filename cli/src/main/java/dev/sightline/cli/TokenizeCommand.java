@@ -2,7 +2,6 @@ package dev.sightline.cli;
 
 import dev.sightline.engine.checkpoint.CheckpointException;
 import dev.sightline.engine.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,22 +38,7 @@ final class TokenizeCommand implements Callable<Integer> {
         Tokenizer tok = Tokenizer.load(tj);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         if (input.jsonl != null) {
-            if (!Files.isRegularFile(input.jsonl)) throw new Main.UserError("no such file: " + input.jsonl);
-            try (BufferedReader r = Files.newBufferedReader(input.jsonl, StandardCharsets.UTF_8)) {
-                String line;
-                int n = 0;
-                while ((line = r.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    String text;
-                    try {
-                        text = Json.MAPPER.readValue(line, String.class);
-                    } catch (IOException e) {
-                        throw new Main.UserError(input.jsonl + ":" + n + ": not a JSON string");
-                    }
-                    out.println(Json.write(Map.of("ids", tok.encode(text, !noBos))));
-                }
-            }
+            JsonLines.forEach(input.jsonl, text -> out.println(Json.write(Map.of("ids", tok.encode(text, !noBos)))));
         } else {
             String text = input.text;
             if (input.file != null) {

@@ -15,25 +15,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Auth, limits, the queue, raw SSE format, stop sequences, multipart images, OpenAPI, metrics. */
-@ExtendWith(ArquillianExtension.class)
-class ApiBehaviourIT {
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
+class ApiBehaviourIT extends DeployedEar {
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     @Test
     void everyApiEndpointNeedsAKeyButHealthAndTheUiDoNot() throws Exception {

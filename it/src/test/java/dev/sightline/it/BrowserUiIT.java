@@ -10,13 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.imageio.ImageIO;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -31,19 +27,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The browser UI in real headless Chromium (Debian's chromium + chromedriver): upload a photo,
  * ask, watch the streamed answer, see the anonymised image and safety notes, send feedback.
  */
-@ExtendWith(ArquillianExtension.class)
-class BrowserUiIT {
+class BrowserUiIT extends DeployedEar {
     static final Path SHARED = Path.of(System.getProperty("sightline.shared", "../../shared"));
     WebDriver driver;
 
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
 
     @BeforeEach
     void start() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
         ChromeOptions o = new ChromeOptions();
         o.setBinary(System.getProperty("sightline.chromium", "/usr/bin/chromium"));
         o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

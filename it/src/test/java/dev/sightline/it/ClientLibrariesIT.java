@@ -30,28 +30,14 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The official OpenAI Java SDK and LangChain4j's OpenAI client, unchanged but for base URL and key. */
-@ExtendWith(ArquillianExtension.class)
-class ClientLibrariesIT {
+class ClientLibrariesIT extends DeployedEar {
     static final String BASE = Http.BASE + "/v1";
     static final Path PHOTO = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces/coffee.png");
 
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     static OpenAIClient openai(String key) {
         return OpenAIOkHttpClient.builder().baseUrl(BASE).apiKey(key).timeout(Duration.ofMinutes(2)).maxRetries(0).build();

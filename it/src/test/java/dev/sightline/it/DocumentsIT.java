@@ -19,25 +19,11 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Document Q&A over HTTP: real PDF and deck, page selection, hostile files refused while the server keeps serving. */
-@ExtendWith(ArquillianExtension.class)
-class DocumentsIT {
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
+class DocumentsIT extends DeployedEar {
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     static HttpResponse<String> ask(byte[] doc, String question) throws Exception {
         String boundary = "----sightline" + System.nanoTime();

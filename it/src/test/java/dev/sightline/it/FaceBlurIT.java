@@ -8,33 +8,18 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import javax.imageio.ImageIO;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An uploaded photo reaches the engine anonymised: the response returns the exact pixels the
  * engine was given (sightline.return_images), the face region is changed and the rest is not.
  */
-@ExtendWith(ArquillianExtension.class)
-class FaceBlurIT {
+class FaceBlurIT extends DeployedEar {
     static final Path FACES = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces");
 
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     private static JsonNode ask(byte[] image) throws Exception {
         String body = """

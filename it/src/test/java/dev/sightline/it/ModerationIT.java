@@ -5,26 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Moderation through HTTP: blocked prompts never reach the engine; decisions audited; feedback stored. */
-@ExtendWith(ArquillianExtension.class)
-class ModerationIT {
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
+class ModerationIT extends DeployedEar {
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     static String chat(String text) {
         return """

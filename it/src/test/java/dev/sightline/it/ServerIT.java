@@ -7,31 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The real EAR on a managed Payara, called over HTTP as a user would: health, models, status,
  * a chat completion with an image, and the error paths.
  */
-@ExtendWith(ArquillianExtension.class)
-class ServerIT {
+class ServerIT extends DeployedEar {
 
-    @Deployment(testable = false)
-    static EnterpriseArchive ear() {
-        return Deployments.ear();
-    }
 
-    @BeforeEach
-    void ready() throws Exception {
-        Http.awaitReady(Duration.ofMinutes(2));
-    }
 
     @Test
     void readinessReportsTheEmbeddedModel() throws Exception {

@@ -53,6 +53,38 @@ class FaceBlurIT extends DeployedEar {
         assertEquals(0, changedCorner, "pixels away from the face are untouched");
     }
 
+    /** The same photo as grayscale PNG, RGBA PNG and CMYK JPEG: the face is found and anonymised in each. */
+    @Test
+    void grayscaleAlphaAndCmykInputsAreAnonymisedToo() throws Exception {
+        BufferedImage src = ImageIO.read(FACES.resolve("astronaut.png").toFile());
+        BufferedImage gray = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+        gray.getGraphics().drawImage(src, 0, 0, null);
+        BufferedImage rgba = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_ARGB);
+        rgba.getGraphics().drawImage(src, 0, 0, null);
+        java.awt.image.WritableRaster cmyk = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, src.getWidth(), src.getHeight(), 4, null);
+        for (int y = 0; y < src.getHeight(); y++) {
+            for (int x = 0; x < src.getWidth(); x++) {
+                int p = src.getRGB(x, y);
+                cmyk.setPixel(x, y, new int[] {255 - ((p >> 16) & 255), 255 - ((p >> 8) & 255), 255 - (p & 255), 0});
+            }
+        }
+        java.io.ByteArrayOutputStream jpg = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (var ios = ImageIO.createImageOutputStream(jpg)) {
+            w.setOutput(ios);
+            w.write(null, new javax.imageio.IIOImage(cmyk, null, null), null);
+        }
+        for (byte[] upload : java.util.List.of(png(gray), png(rgba), jpg.toByteArray())) {
+            assertEquals(1, ask(upload).path("sightline").path("faces_anonymized").get(0).asInt());
+        }
+    }
+
+    private static byte[] png(BufferedImage img) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
     @Test
     void aPhotoWithoutFacesIsUnchanged() throws Exception {
         BufferedImage original = ImageIO.read(FACES.resolve("coffee.png").toFile());

@@ -23,6 +23,12 @@ public final class ImageDecoder {
     /** Decompression-bomb guard: refuse images with more pixels than this before decoding them. */
     public static final long MAX_PIXELS = 90_000_000L;
 
+    static {
+        // Registers ImageIO plugins on the class path (TwelveMonkeys' JPEG reader for CMYK/YCCK files)
+        // in an application server too, where ImageIO's start-up scan does not see application jars.
+        ImageIO.scanForPlugins();
+    }
+
     private ImageDecoder() {}
 
     public static RgbImage decode(byte[] bytes) {

@@ -46,6 +46,25 @@ class ImageDecoderTest {
     }
 
     @Test
+    void cmykJpegIsDecodedToRgb() throws Exception {
+        // A 4-band raster written by the JDK's JPEG writer is an Adobe CMYK JPEG.
+        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 32, 16, 4, null);
+        for (int y = 0; y < 16; y++) for (int x = 0; x < 32; x++) r.setPixel(x, y, x < 16 ? new int[] {0, 255, 255, 0} : new int[] {0, 0, 0, 255});
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var ios = ImageIO.createImageOutputStream(out)) {
+            w.setOutput(ios);
+            w.write(null, new javax.imageio.IIOImage(r, null, null), null);
+        }
+        RgbImage rgb = ImageDecoder.decode(out.toByteArray());
+        assertEquals(32, rgb.width());
+        // Left half: no cyan, full magenta + yellow → red; right half: only the K channel.
+        int red = rgb.get(4, 8, 0), green = rgb.get(4, 8, 1);
+        assertTrue(red > 150 && green < 100, "red half decoded as red (" + red + ", " + green + ")");
+        assertTrue(Math.abs(rgb.get(28, 8, 1) - green) > 60 || Math.abs(rgb.get(28, 8, 0) - red) > 60, "the two halves differ");
+    }
+
+    @Test
     void transposeSwapsAxes() {
         RgbImage img = new RgbImage(2, 1, new byte[] {1, 2, 3, 4, 5, 6});
         RgbImage t = img.transpose();

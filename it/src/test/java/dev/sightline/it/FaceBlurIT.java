@@ -85,6 +85,38 @@ class FaceBlurIT extends DeployedEar {
         return out.toByteArray();
     }
 
+    /** Allow-listed remote URLs are fetched (and anonymised); others, and redirects out of the list, are refused. */
+    @Test
+    void remoteImagesOnlyFromTheAllowList() throws Exception {
+        byte[] png = Files.readAllBytes(FACES.resolve("astronaut.png"));
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 18089), 0);
+        server.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().equals("/allowed/redirect.png")) {
+                ex.getResponseHeaders().add("Location", "http://127.0.0.1:18089/other/a.png");
+                ex.sendResponseHeaders(302, -1);
+            } else {
+                ex.getResponseHeaders().add("Content-Type", "image/png");
+                ex.sendResponseHeaders(200, png.length);
+                ex.getResponseBody().write(png);
+            }
+            ex.close();
+        });
+        server.start();
+        try {
+            String body = """
+                    {"max_tokens": 2, "messages": [{"role": "user", "content": [
+                      {"type": "image_url", "image_url": {"url": "%s"}}, {"type": "text", "text": "Describe this photo."}]}]}""";
+            Http.Reply ok = Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/allowed/astronaut.png"));
+            assertEquals(200, ok.status(), ok.body());
+            assertEquals(1, ok.json().path("sightline").path("faces_anonymized").get(0).asInt());
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/other/astronaut.png")).status());
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/allowed/../other/astronaut.png")).status());
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/allowed/redirect.png")).status());
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void aPhotoWithoutFacesIsUnchanged() throws Exception {
         BufferedImage original = ImageIO.read(FACES.resolve("coffee.png").toFile());

@@ -59,6 +59,9 @@ public class ChatCompletionsResource {
     @Inject
     ServerMetrics metrics;
 
+    @Inject
+    RemoteImages remoteImages;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
@@ -68,7 +71,7 @@ public class ChatCompletionsResource {
             throw ApiException.badRequest("the request body must be a JSON object", null);
         }
         JsonObject req = body.asJsonObject();
-        ChatCommand cmd = new ChatRequestParser(inference.defaultMaxNewTokens()).parse(req);
+        ChatCommand cmd = new ChatRequestParser(inference.defaultMaxNewTokens(), remoteImages::fetch).parse(req);
         StopSequences stops = new StopSequences(req.get("stop"));
         JsonObject ext = req.get("sightline") instanceof JsonObject e ? e : JsonValue.EMPTY_JSON_OBJECT;
         boolean returnImages = ext.getBoolean("return_images", false);

@@ -14,14 +14,21 @@ import java.util.List;
 /**
  * Translates an OpenAI chat-completions body into a {@link ChatCommand}: string or
  * content-part messages; each {@code image_url} part (data URL) becomes the next
- * {@code <|image_N|>} tag at its place in the text. Remote image URLs are refused: the server
- * never fetches arbitrary URLs.
+ * {@code <|image_N|>} tag at its place in the text. Remote image URLs are fetched only from the
+ * configured allow-list (see {@link RemoteImages}); the server never fetches arbitrary URLs.
  */
 public final class ChatRequestParser {
     private final int maxTokensLimit;
+    private final java.util.function.Function<String, byte[]> remote;
+
+    /** @param remote fetches a non-data image URL (the allow-list decides); null refuses all of them */
+    public ChatRequestParser(int maxTokensLimit, java.util.function.Function<String, byte[]> remote) {
+        this.maxTokensLimit = maxTokensLimit;
+        this.remote = remote;
+    }
 
     public ChatRequestParser(int maxTokensLimit) {
-        this.maxTokensLimit = maxTokensLimit;
+        this(maxTokensLimit, null);
     }
 
     public ChatCommand parse(JsonObject body) {
@@ -53,7 +60,7 @@ public final class ChatRequestParser {
                         JsonValue iu = part.get("image_url");
                         String url = iu instanceof JsonString s ? s.getString()
                                 : iu != null && iu.getValueType() == JsonValue.ValueType.OBJECT ? string(iu.asJsonObject(), "url") : null;
-                        images.add(decodeDataUrl(url));
+                        images.add(url != null && !url.startsWith("data:") && remote != null ? remote.apply(url) : decodeDataUrl(url));
                         text.append("<|image_").append(images.size()).append("|>\n");
                     } else {
                         throw ApiException.badRequest("unsupported content part type '" + type + "'", "messages");

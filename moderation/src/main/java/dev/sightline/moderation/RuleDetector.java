@@ -47,6 +47,8 @@ public final class RuleDetector implements Detector {
     /** Requests about a phrase rather than a person ("translate 'who is this' into French"). */
     private static final Pattern METALINGUISTIC = Pattern.compile("^\\W*(?:translate|spell|define|pronounce|how do you say|how do i say|what does ['\"].*['\"] mean|correct the grammar)\\b");
 
+    private static final Pattern INTENT_PATTERN = Pattern.compile(INTENT);
+
     /** "What is …?" questions about a crime or term, asked without a request to act. */
     private static final Pattern DEFINITION = Pattern.compile("^\\W*(?:what (?:is|are|was|were|does|constitutes|counts as)|what's|define|definition of|meaning of|explain what|what is the (?:legal )?(?:definition|meaning))\\b");
     private static final Set<String> DEFINITION_DROPS = Set.of("rape", "trafficking", "csam", "violent-crime", "suicide");
@@ -141,7 +143,7 @@ public final class RuleDetector implements Detector {
         for (Map.Entry<Pattern, String> idiom : IDIOMS) norm = idiom.getKey().matcher(norm).replaceAll(idiom.getValue());
         final String t = norm;
         boolean fiction = FICTION.matcher(t).find();
-        boolean definition = DEFINITION.matcher(t).find() && !Pattern.compile(INTENT).matcher(t).find();
+        boolean definition = DEFINITION.matcher(t).find() && !INTENT_PATTERN.matcher(t).find();
         List<Finding> out = new ArrayList<>();
         for (Rule r : RULES) {
             if (r.only() != null && r.only() != direction) continue;

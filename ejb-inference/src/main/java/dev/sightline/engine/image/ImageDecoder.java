@@ -33,9 +33,8 @@ public final class ImageDecoder {
 
     public static RgbImage decode(byte[] bytes) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (in == null || !readers.hasNext()) throw new ImageException("unsupported or unrecognised image format");
-            ImageReader reader = readers.next();
+            ImageReader reader = firstUsableReader(in);
+            if (reader == null) throw new ImageException("unsupported or unrecognised image format");
             try {
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
@@ -47,6 +46,23 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             if (e instanceof ImageException ie) throw ie;
             throw new ImageException("malformed image: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+    }
+
+    /**
+     * The first reader that can be instantiated: in an application server a plugin registered by a
+     * previous deployment may fail with NoClassDefFoundError; the next reader is used instead.
+     */
+    private static ImageReader firstUsableReader(ImageInputStream in) {
+        if (in == null) return null;
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        while (true) {
+            try {
+                if (!readers.hasNext()) return null;
+                return readers.next();
+            } catch (LinkageError | IllegalStateException e) {
+                // stale plugin from another class loader: try the next one
+            }
         }
     }
 

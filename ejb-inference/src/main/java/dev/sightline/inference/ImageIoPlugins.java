@@ -1,0 +1,45 @@
+package dev.sightline.inference;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.spi.IIORegistry;
+
+/**
+ * ImageIO's plugin registry is one per JVM, but our plugins (TwelveMonkeys' JPEG reader) come
+ * from this application's class loader: register them when the application starts and remove
+ * them when it stops, so a redeployment never meets readers from a closed class loader.
+ */
+@Singleton
+@Startup
+public class ImageIoPlugins {
+    @PostConstruct
+    void register() {
+        ImageIO.scanForPlugins();
+    }
+
+    @PreDestroy
+    void deregister() {
+        ClassLoader ours = getClass().getClassLoader();
+        IIORegistry registry = IIORegistry.getDefaultInstance();
+        Iterator<Class<?>> categories = registry.getCategories();
+        while (categories.hasNext()) {
+            Class<?> category = categories.next();
+            List<Object> mine = new ArrayList<>();
+            registry.getServiceProviders(category, false).forEachRemaining(p -> {
+                for (ClassLoader l = p.getClass().getClassLoader(); l != null; l = l.getParent()) {
+                    if (l == ours) {
+                        mine.add(p);
+                        break;
+                    }
+                }
+            });
+            mine.forEach(registry::deregisterServiceProvider);
+        }
+    }
+}

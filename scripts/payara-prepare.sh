@@ -27,8 +27,10 @@ block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-serve
 xml = xml[:start] + block + xml[end:]
 # A run that was killed may have left the application registered: remove stale registrations.
 xml = re.sub(r"\s*<application [^>]*name=\"sightline\".*?</application>", "", xml, flags=re.S)
-xml = re.sub(r"\s*<application-ref [^>]*ref=\"sightline\"[^>]*/>", "", xml)
+xml = re.sub(r"\s*<application-ref [^>]*ref=\"sightline\"[^>]*?(?:/>|>\s*</application-ref>)", "", xml)
 open(path, "w", encoding="utf-8").write(xml)
 PY
-rm -rf "$PAYARA_HOME/glassfish/domains/domain1/applications/sightline" "$PAYARA_HOME/glassfish/domains/domain1/generated/"*/sightline 2>/dev/null || true
+DOMAIN="$PAYARA_HOME/glassfish/domains/domain1"
+rm -rf "$DOMAIN/applications/sightline" "$DOMAIN/generated/"*/sightline "$DOMAIN/autodeploy/sightline.ear"_* \
+       "$DOMAIN/autodeploy/.autodeploystatus/sightline.ear" 2>/dev/null || true
 echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector)"

@@ -28,6 +28,11 @@ public class ApiKeys {
 
     private List<byte[]> keys;
 
+    /** Created at application start, so a generated key is in the log before the first request. */
+    void onStart(@jakarta.enterprise.event.Observes @jakarta.enterprise.context.Initialized(ApplicationScoped.class) Object started) {
+        keys.size();
+    }
+
     @PostConstruct
     void init() {
         List<String> k = java.util.Arrays.stream(configured.orElse("").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();

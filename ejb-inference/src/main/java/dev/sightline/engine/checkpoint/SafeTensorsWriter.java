@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -25,6 +24,28 @@ public final class SafeTensorsWriter {
     private SafeTensorsWriter() {}
 
     public static void write(Path file, List<TensorSpec> tensors, Filler filler) throws IOException {
+        writeHeader(file, tensors);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (TensorSpec t : tensors) {
+                for (long pos = 0; pos < t.bytes(); ) {
+                    buf.clear();
+                    buf.limit((int) Math.min(buf.capacity(), t.bytes() - pos));
+                    filler.fill(t, pos, buf);
+                    buf.flip();
+                    pos += buf.remaining();
+                    while (buf.hasRemaining()) ch.write(buf);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes only the length prefix and JSON header (data offsets laid out in list order, data
+     * 8-byte aligned) and returns where the data starts. Tests extend such a file sparsely to
+     * build multi-GB checkpoints without writing their bytes.
+     */
+    public static long writeHeader(Path file, List<TensorSpec> tensors) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode header = json.createObjectNode();
         header.putObject("__metadata__").put("format", "pt");
@@ -47,21 +68,7 @@ public final class SafeTensorsWriter {
         head.flip();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             while (head.hasRemaining()) ch.write(head);
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (TensorSpec t : tensors) {
-                for (long pos = 0; pos < t.bytes(); ) {
-                    buf.clear();
-                    buf.limit((int) Math.min(buf.capacity(), t.bytes() - pos));
-                    filler.fill(t, pos, buf);
-                    buf.flip();
-                    pos += buf.remaining();
-                    while (buf.hasRemaining()) ch.write(buf);
-                }
-            }
         }
-    }
-
-    static String headerString(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
+        return 8L + padded;
     }
 }

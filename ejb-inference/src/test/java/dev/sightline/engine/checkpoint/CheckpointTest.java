@@ -157,21 +157,7 @@ class CheckpointTest {
     }
 
     private static long writeHeaderOnly(Path file, List<TensorSpec> tensors) throws IOException {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var header = json.createObjectNode();
-        long off = 0;
-        for (TensorSpec t : tensors) {
-            var n = header.putObject(t.name());
-            n.put("dtype", t.dtype().name());
-            var s = n.putArray("shape");
-            for (long d : t.shape()) s.add(d);
-            n.putArray("data_offsets").add(off).add(off + t.bytes());
-            off += t.bytes();
-        }
-        byte[] h = json.writeValueAsBytes(header);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h);
-        Files.write(file, b.array());
-        return 8 + h.length;
+        return SafeTensorsWriter.writeHeader(file, tensors);
     }
 
     /**

@@ -25,19 +25,18 @@ public class ImageIoPlugins {
 
     @PreDestroy
     void deregister() {
-        ClassLoader ours = getClass().getClassLoader();
+        // This application's loaders: the EJB module's and its ancestors up to (not including) the JDK's
+        // (plugins such as jai-imageio come from the EAR's lib loader, a parent of ours).
+        java.util.Set<ClassLoader> ours = new java.util.HashSet<>();
+        ClassLoader jdk = ClassLoader.getPlatformClassLoader();
+        for (ClassLoader l = getClass().getClassLoader(); l != null && l != jdk && l != ClassLoader.getSystemClassLoader(); l = l.getParent()) ours.add(l);
         IIORegistry registry = IIORegistry.getDefaultInstance();
         Iterator<Class<?>> categories = registry.getCategories();
         while (categories.hasNext()) {
             Class<?> category = categories.next();
             List<Object> mine = new ArrayList<>();
             registry.getServiceProviders(category, false).forEachRemaining(p -> {
-                for (ClassLoader l = p.getClass().getClassLoader(); l != null; l = l.getParent()) {
-                    if (l == ours) {
-                        mine.add(p);
-                        break;
-                    }
-                }
+                if (ours.contains(p.getClass().getClassLoader())) mine.add(p);
             });
             mine.forEach(registry::deregisterServiceProvider);
         }

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -55,15 +57,32 @@ public final class ImageDecoder {
      */
     private static ImageReader firstUsableReader(ImageInputStream in) {
         if (in == null) return null;
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        while (true) {
+        // What ImageIO.getImageReaders does, one provider at a time: a provider that fails
+        // (LinkageError from a stale registration) is skipped instead of failing the whole lookup.
+        Iterator<ImageReaderSpi> spis = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, true);
+        while (spis.hasNext()) {
+            ImageReaderSpi spi = spis.next();
+            boolean can = false;
             try {
-                if (!readers.hasNext()) return null;
-                return readers.next();
-            } catch (LinkageError | IllegalStateException e) {
-                // stale plugin from another class loader: try the next one
+                in.mark();
+                can = spi.canDecodeInput(in);
+            } catch (IOException | LinkageError | RuntimeException e) {
+                // skip this provider
+            } finally {
+                try {
+                    in.reset();
+                } catch (IOException ignored) {
+                    // a stream we opened on a byte array: reset cannot fail in practice
+                }
+            }
+            if (!can) continue;
+            try {
+                return spi.createReaderInstance();
+            } catch (IOException | LinkageError | RuntimeException e) {
+                // skip this provider
             }
         }
+        return null;
     }
 
     public static RgbImage toRgb(BufferedImage img) {

@@ -46,6 +46,33 @@ public interface ComputeBackend extends AutoCloseable {
     /** y[i] += x[i], i < len (residual). */
     void addInPlace(float[] y, float[] x, int len);
 
+    /**
+     * Strided row copy: dst[dstOff + r·dstStride + c] = src[srcOff + r·srcStride + c] for r < rows,
+     * c < width (splitting fused projections, filling the KV cache, the 2×2 merge). src and dst are
+     * different arrays.
+     */
+    void copy(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride, int rows, int width);
+
+    /** Contiguous copy of len floats. */
+    default void copy(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        copy(src, srcOff, len, dst, dstOff, len, 1, len);
+    }
+
+    /*
+     * Host/device coherence. Arrays are the model's handles for activations; a device backend keeps
+     * them on the device between ops. The model calls toHost before it reads an array an op wrote,
+     * and fromHost after it writes an array an op has already seen. On the CPU both are no-ops.
+     */
+
+    /** The host is about to read {@code a}: bring back what ops wrote to it. */
+    default void toHost(float[] a) {}
+
+    /** The host has written {@code a}: ops must see the new contents. */
+    default void fromHost(float[] a) {}
+
+    /** Every matrix the model will use, so that a device backend can make them resident in one pass. */
+    default void prepare(java.util.Collection<? extends Weights> weights) {}
+
     /** A short name for logs and benchmarks ("cpu", "opencl:…"). */
     String name();
 

@@ -220,6 +220,11 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public void copy(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride, int rows, int width) {
+        for (int r = 0; r < rows; r++) System.arraycopy(src, srcOff + r * srcStride, dst, dstOff + r * dstStride, width);
+    }
+
+    @Override
     public void close() {
         pool.shutdown();
     }

@@ -43,6 +43,22 @@ public final class Q8_0 extends Weights {
         return new Q8_0(w.rows, w.cols, q, scales);
     }
 
+    /** The per-block scales, [rows × cols/32] (read-only by contract: device backends upload them). */
+    public float[] scaleArray() {
+        return scales;
+    }
+
+    /** Packs the int8 values four per int (little-endian byte order) into dst from word {@code at}. */
+    public void packInts(int[] dst, int at) {
+        for (int i = 0; i < q.length; i += 4) {
+            int w = q[i] & 0xFF;
+            if (i + 1 < q.length) w |= (q[i + 1] & 0xFF) << 8;
+            if (i + 2 < q.length) w |= (q[i + 2] & 0xFF) << 16;
+            if (i + 3 < q.length) w |= (q[i + 3] & 0xFF) << 24;
+            dst[at + i / 4] = w;
+        }
+    }
+
     @Override
     public void rowToFloat(int r, float[] dst) {
         int bpr = cols / BLOCK;

@@ -1,0 +1,448 @@
+package dev.sightline.gpu.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.device.Device;
+import com.aparapi.device.OpenCLDevice;
+import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.Q8_0;
+import dev.sightline.gpu.Weights;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * OpenCL backend through Aparapi. Weights are uploaded once ({@link #prepare}) and stay resident;
+ * activations live on the device between ops: a host array handed to an op gets a device copy the
+ * first time it is seen, ops write their outputs on the device only, and data comes back only when
+ * the model asks for it ({@link #toHost}, i.e. the logits and the image features).
+ *
+ * <p>Float weights (bf16/f16 converted at upload: Aparapi cannot translate
+ * {@code Float.intBitsToFloat}) live in the float arena; Q8_0 weights in an int array of packed
+ * bytes with their scales in the float arena. Device copies of activation arrays are released
+ * when the Java array is garbage collected.
+ *
+ * <p>Every execution is checked with {@code isRunningCL()}: Aparapi's habit of silently running a
+ * kernel on its Java thread pool when OpenCL fails becomes an exception here.
+ */
+public final class OpenClBackend implements ComputeBackend {
+    private static final Logger LOG = Logger.getLogger(OpenClBackend.class.getName());
+    private static final int LOCAL = ModelKernel.LOCAL;
+    private static final int CHUNK = ModelKernel.STAGE2;
+
+    private final OpenCLDevice device;
+    private final long activationFloats;
+    private final ModelKernel k = new ModelKernel();
+    private Arena mem;
+    private Arena q8 = new Arena(0);
+    private final Map<Weights, Long> resident = new IdentityHashMap<>();
+    private final Map<Weights, Long> scaleOffsets = new IdentityHashMap<>();
+    private final Map<Integer, List<HostRef>> hostArrays = new HashMap<>();
+    private final ReferenceQueue<float[]> collected = new ReferenceQueue<>();
+    private long executions;
+
+    /** A host array's device copy. */
+    private static final class HostRef extends WeakReference<float[]> {
+        final int hash;
+        final long offset;
+        final int length;
+        boolean deviceNewer;
+        boolean hostNewer;
+
+        HostRef(float[] a, long offset, ReferenceQueue<float[]> q) {
+            super(a, q);
+            this.hash = System.identityHashCode(a);
+            this.offset = offset;
+            this.length = a.length;
+        }
+    }
+
+    /**
+     * @param device           the OpenCL device
+     * @param activationBytes  device memory for activations and KV caches, on top of the weights
+     */
+    public OpenClBackend(OpenCLDevice device, long activationBytes) {
+        this.device = device;
+        this.activationFloats = activationBytes / 4;
+        k.setExplicit(true);
+        k.q8 = new int[1];
+    }
+
+    /** The OpenCL devices Aparapi sees, GPUs first. */
+    public static List<OpenCLDevice> devices() {
+        List<OpenCLDevice> all = new ArrayList<>();
+        try {
+            all.addAll(OpenCLDevice.listDevices(Device.TYPE.GPU));
+            all.addAll(OpenCLDevice.listDevices(Device.TYPE.ACC));
+            all.addAll(OpenCLDevice.listDevices(Device.TYPE.CPU));
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            LOG.warning(() -> "OpenCL is not usable: " + e);
+        }
+        return all;
+    }
+
+    @Override
+    public String name() {
+        return "opencl(" + device.getName().trim() + ", " + device.getType() + ")";
+    }
+
+    public OpenCLDevice device() {
+        return device;
+    }
+
+    /** Kernel executions so far, each of them verified to have run on OpenCL. */
+    public synchronized long executions() {
+        return executions;
+    }
+
+    /** Bytes of device memory in use by weights and live activations. */
+    public synchronized long deviceBytesInUse() {
+        return 4 * ((mem == null ? 0 : mem.used()) + q8.used());
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public synchronized void prepare(Collection<? extends Weights> weights) {
+        long floats = 0, bytes = 0;
+        for (Weights w : weights) {
+            if (resident.containsKey(w)) continue;
+            if (w instanceof Q8_0 q) {
+                bytes += (long) q.rows * q.cols;
+                floats += Arena.ALIGN + q.scaleArray().length;
+            } else {
+                floats += Arena.ALIGN + (long) w.rows * w.cols;
+            }
+        }
+        if (mem == null) allocateMem(floats + activationFloats);
+        if (bytes > 0) {
+            if (q8.capacity() > 0) throw new IllegalStateException("Q8_0 weights must be prepared in one call");
+            long words = (bytes + 3) / 4 + weights.size() * (long) Arena.ALIGN;
+            if (words > Integer.MAX_VALUE - 8) throw new IllegalStateException("Q8_0 weights exceed one device array (8 GiB)");
+            q8 = new Arena(words);
+            k.q8 = new int[(int) words];
+        }
+        for (Weights w : weights) {
+            if (!resident.containsKey(w)) upload(w);
+        }
+        if (bytes > 0) k.put(k.q8);
+        LOG.info(() -> String.format("%s: %d matrices resident, %.1f MiB of device memory", name(), resident.size(),
+                deviceBytesInUse() / 1048576.0));
+    }
+
+    private void allocateMem(long floats) {
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("float weights and activations need " + floats * 4 / (1 << 20)
+                    + " MiB, more than one device array holds (8 GiB): quantize the decoder (sightline.quantize=q8_0)");
+        }
+        mem = new Arena(floats);
+        k.mem = new float[(int) floats];
+        k.put(k.mem);
+    }
+
+    private void ensureMem() {
+        if (mem == null) allocateMem(activationFloats);
+    }
+
+    /** Makes one matrix resident: float data goes to the float arena, Q8_0 bytes into the packed ints. */
+    private void upload(Weights w) {
+        ensureMem();
+        if (w instanceof Q8_0 q) {
+            long words = ((long) q.rows * q.cols + 3) / 4;
+            long at = q8.allocate(words);
+            if (at < 0) throw new IllegalStateException("Q8_0 weights were not prepared: " + w.rows + "×" + w.cols);
+            q.packInts(k.q8, (int) at);
+            resident.put(w, at * 4);
+            scaleOffsets.put(w, uploadFloats(q.scaleArray()));
+        } else {
+            long total = (long) w.rows * w.cols;
+            long at = allocate(total);
+            float[] row = new float[w.cols];
+            int rowsPerChunk = Math.max(1, CHUNK / w.cols);
+            for (int r0 = 0; r0 < w.rows; r0 += rowsPerChunk) {
+                int r1 = Math.min(w.rows, r0 + rowsPerChunk);
+                float[] chunk = new float[(r1 - r0) * w.cols];
+                for (int r = r0; r < r1; r++) {
+                    w.rowToFloat(r, row);
+                    System.arraycopy(row, 0, chunk, (r - r0) * w.cols, w.cols);
+                }
+                transferIn(chunk, at + (long) r0 * w.cols);
+            }
+            resident.put(w, at);
+        }
+    }
+
+    private long uploadFloats(float[] data) {
+        long at = allocate(data.length);
+        transferIn(data, at);
+        return at;
+    }
+
+    private long allocate(long floats) {
+        long at = mem.allocate(floats);
+        if (at < 0) {
+            reclaim();
+            at = mem.allocate(floats);
+        }
+        for (int attempt = 0; at < 0 && attempt < 3; attempt++) {
+            // Device copies of dropped activation arrays are freed once the GC has cleared them.
+            System.gc();
+            try {
+                var r = collected.remove(100);
+                if (r != null) free((HostRef) r);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            reclaim();
+            at = mem.allocate(floats);
+        }
+        if (at < 0) {
+            throw new IllegalStateException(String.format("OpenCL device memory exhausted: %d floats wanted, %d of %d in use"
+                    + " (raise sightline.opencl.activation-mb)", floats, mem.used(), mem.capacity()));
+        }
+        return at;
+    }
+
+    private void reclaim() {
+        for (var r = collected.poll(); r != null; r = collected.poll()) free((HostRef) r);
+    }
+
+    private void free(HostRef ref) {
+        List<HostRef> list = hostArrays.get(ref.hash);
+        if (list != null && list.remove(ref)) {
+            if (list.isEmpty()) hostArrays.remove(ref.hash);
+            mem.release(ref.offset, ref.length);
+        }
+    }
+
+    private HostRef find(float[] a) {
+        List<HostRef> list = hostArrays.get(System.identityHashCode(a));
+        if (list != null) {
+            for (HostRef r : list) if (r.get() == a) return r;
+        }
+        return null;
+    }
+
+    /** Device offset of an array the op reads: uploaded the first time and after host writes. */
+    private int in(float[] a) {
+        HostRef r = find(a);
+        if (r == null) {
+            r = register(a);
+            transferIn(a, r.offset);
+        } else if (r.hostNewer) {
+            transferIn(a, r.offset);
+            r.hostNewer = false;
+        }
+        return (int) r.offset;
+    }
+
+    /** Device offset of an array the op overwrites entirely (no upload needed). */
+    private int out(float[] a) {
+        HostRef r = find(a);
+        if (r == null) r = register(a);
+        r.deviceNewer = true;
+        r.hostNewer = false;
+        return (int) r.offset;
+    }
+
+    /** Device offset of an array the op reads and then updates. */
+    private int inOut(float[] a) {
+        int off = in(a);
+        find(a).deviceNewer = true;
+        return off;
+    }
+
+    private HostRef register(float[] a) {
+        ensureMem();
+        reclaim();
+        HostRef r = new HostRef(a, allocate(a.length), collected);
+        hostArrays.computeIfAbsent(r.hash, h -> new ArrayList<>(1)).add(r);
+        return r;
+    }
+
+    /** Host data → device range, in chunks through the smallest staging array that fits. */
+    private void transferIn(float[] a, long at) {
+        for (int o = 0; o < a.length; o += CHUNK) {
+            int len = Math.min(CHUNK, a.length - o);
+            int stage = stageFor(len);
+            float[] io = stage(stage);
+            System.arraycopy(a, o, io, 0, len);
+            k.put(io);
+            k.a0 = len;
+            k.a1 = (int) (at + o);
+            k.a2 = stage;
+            exec(ModelKernel.UPLOAD, len);
+        }
+    }
+
+    private static int stageFor(int len) {
+        return len <= ModelKernel.STAGE0 ? 0 : len <= ModelKernel.STAGE1 ? 1 : 2;
+    }
+
+    private float[] stage(int s) {
+        return s == 0 ? k.io0 : s == 1 ? k.io1 : k.io2;
+    }
+
+    @Override
+    public synchronized void toHost(float[] a) {
+        HostRef r = find(a);
+        if (r == null || !r.deviceNewer) return;
+        for (int o = 0; o < a.length; o += CHUNK) {
+            int len = Math.min(CHUNK, a.length - o);
+            int stage = stageFor(len);
+            k.a0 = len;
+            k.a1 = (int) (r.offset + o);
+            k.a2 = stage;
+            exec(ModelKernel.DOWNLOAD, len);
+            float[] io = stage(stage);
+            k.get(io);
+            System.arraycopy(io, 0, a, o, len);
+        }
+        r.deviceNewer = false;
+    }
+
+    @Override
+    public synchronized void fromHost(float[] a) {
+        HostRef r = find(a);
+        if (r != null) {
+            r.hostNewer = true;
+            r.deviceNewer = false;
+        }
+    }
+
+    // ---------------------------------------------------------------- execution
+
+    /** Element-wise op over {@code items} work-items. */
+    private void exec(int op, long items) {
+        if (items > Integer.MAX_VALUE - LOCAL) throw new IllegalArgumentException("too many work-items: " + items);
+        int global = (int) ((items + LOCAL - 1) / LOCAL * LOCAL);
+        run(op, global);
+    }
+
+    /** One work-group of LOCAL items per group. */
+    private void groups(int op, long groups) {
+        if (groups * LOCAL > Integer.MAX_VALUE) throw new IllegalArgumentException("too many work-groups: " + groups);
+        run(op, (int) groups * LOCAL);
+    }
+
+    private void run(int op, int global) {
+        if (global == 0) return;
+        k.op = op;
+        k.execute(Range.create(device, global, LOCAL));
+        if (!k.isRunningCL()) {
+            throw new IllegalStateException("Aparapi did not run the kernel on OpenCL (" + k.getTargetDevice()
+                    + "); refusing its Java fallback");
+        }
+        executions++;
+    }
+
+    /*
+     * Each op first resolves its arrays to device offsets (which may upload, and uploads use the
+     * kernel's parameters), then sets the parameters and runs.
+     */
+
+    @Override
+    public synchronized void matmul(Weights w, float[] bias, float[] x, int n, float[] out) {
+        Long at = resident.get(w);
+        if (at == null) {
+            if (w instanceof Q8_0) throw new IllegalStateException("Q8_0 weights must be prepared before use");
+            upload(w);
+            at = resident.get(w);
+        }
+        Long scales = scaleOffsets.get(w);
+        int xo = in(x), bo = bias == null ? -1 : in(bias), oo = out(out);
+        params(w.rows, w.cols, n, xo, oo, bo, (int) (long) at, scales == null ? -1 : (int) (long) scales, 0, 0);
+        groups(ModelKernel.MATMUL, (long) w.rows * ((n + ModelKernel.TB - 1) / ModelKernel.TB));
+    }
+
+    @Override
+    public synchronized void attention(float[] q, float[] kc, float[] v, float[] out, int n, int start, int kvLen,
+                                       int heads, int headDim, float scale, boolean causal) {
+        long scratchFloats = (long) heads * n * kvLen;
+        int qo = in(q), ko = in(kc), vo = in(v), oo = out(out);
+        long scratch = allocate(scratchFloats);
+        try {
+            params(n, start, kvLen, heads, headDim, qo, ko, vo, oo, (int) scratch);
+            k.f0 = scale;
+            k.f1 = causal ? 1f : 0f;
+            groups(ModelKernel.ATTENTION, (long) heads * n);
+        } finally {
+            mem.release(scratch, scratchFloats);
+        }
+    }
+
+    @Override
+    public synchronized void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width) {
+        int xo = in(x), wo = in(weight), oo = x == out ? inOut(out) : out(out);
+        params(width, xo, wo, oo, 0, 0, 0, 0, 0, 0);
+        k.f0 = eps;
+        groups(ModelKernel.RMSNORM, n);
+    }
+
+    @Override
+    public synchronized void layerNorm(float[] x, float[] weight, float[] bias, float eps, float[] out, int n, int width) {
+        int xo = in(x), wo = in(weight), bo = in(bias), oo = x == out ? inOut(out) : out(out);
+        params(width, xo, wo, bo, oo, 0, 0, 0, 0, 0);
+        k.f0 = eps;
+        groups(ModelKernel.LAYERNORM, n);
+    }
+
+    @Override
+    public synchronized void rotary(float[] x, int n, int start, int heads, int headDim, float[] cos, float[] sin) {
+        int xo = inOut(x), co = in(cos), so = in(sin);
+        int items = n * heads * (headDim / 2);
+        params(items, xo, heads, headDim / 2, start, co, so, 0, 0, 0);
+        exec(ModelKernel.ROTARY, items);
+    }
+
+    @Override
+    public synchronized void activate(Activation act, float[] x, int len) {
+        int xo = inOut(x);
+        params(len, xo, 0, 0, 0, 0, 0, 0, 0, 0);
+        exec(switch (act) {
+            case SILU -> ModelKernel.SILU;
+            case QUICK_GELU -> ModelKernel.QUICK_GELU;
+            case GELU_ERF -> ModelKernel.GELU_ERF;
+        }, len);
+    }
+
+    @Override
+    public synchronized void swiglu(float[] gateUp, float[] out, int n, int width) {
+        int go = in(gateUp), oo = out.length == n * width ? out(out) : inOut(out);
+        params(n * width, go, oo, width, 0, 0, 0, 0, 0, 0);
+        exec(ModelKernel.SWIGLU, n * width);
+    }
+
+    @Override
+    public synchronized void addInPlace(float[] y, float[] x, int len) {
+        int xo = in(x), yo = inOut(y);
+        params(len, yo, xo, 0, 0, 0, 0, 0, 0, 0);
+        exec(ModelKernel.ADD, len);
+    }
+
+    @Override
+    public synchronized void copy(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride,
+                                  int rows, int width) {
+        int so = in(src), d = inOut(dst);
+        params(rows * width, so + srcOff, srcStride, d + dstOff, dstStride, width, 0, 0, 0, 0);
+        exec(ModelKernel.COPY2D, (long) rows * width);
+    }
+
+    private void params(int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9) {
+        k.a0 = a0; k.a1 = a1; k.a2 = a2; k.a3 = a3; k.a4 = a4;
+        k.a5 = a5; k.a6 = a6; k.a7 = a7; k.a8 = a8; k.a9 = a9;
+    }
+
+    @Override
+    public synchronized void close() {
+        k.dispose();
+        hostArrays.clear();
+        resident.clear();
+    }
+}

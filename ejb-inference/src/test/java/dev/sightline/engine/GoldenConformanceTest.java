@@ -13,12 +13,14 @@ import dev.sightline.engine.image.ProcessedImage;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.model.LongRope;
 import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.gpu.ComputeBackend;
 import dev.sightline.gpu.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,18 +31,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * identical up to the first step whose reference top-1/top-2 margin is ≤ 1e-2 — plus the
  * intermediate probes (global view, tiles, CLIP features, projector output, step logits).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GoldenConformanceTest {
-    static CpuBackend backend;
-    static Engine engine;
+    ComputeBackend backend;
+    Engine engine;
+
+    /** The backend under test; {@link GoldenConformanceOpenClTest} runs the same cases on OpenCL. */
+    ComputeBackend newBackend() {
+        return new CpuBackend();
+    }
+
+    /** Called after each case (the OpenCL variant checks that its kernels ran). */
+    void afterCase() {}
 
     @BeforeAll
-    static void load() {
-        backend = new CpuBackend();
+    void load() {
+        backend = newBackend();
         engine = Engine.load(Golden.model(), backend);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         engine.close();
         backend.close();
     }
@@ -118,5 +129,6 @@ class GoldenConformanceTest {
             assertEquals(gen.path("finish_reason").asText(), r.finishReason());
             assertEquals(gen.path("text").asText(), r.text(), "decoded text");
         }
+        afterCase();
     }
 }

@@ -38,6 +38,10 @@ public final class DecoderLayer {
         down = quant.apply(ck.matrix(p + "mlp.down_proj.weight", hidden, inter));
     }
 
+    java.util.List<Weights> matrices() {
+        return java.util.List.of(qkv, o, gateUp, down);
+    }
+
     /** Bytes one decode step reads from this layer's matrices. */
     long weightBytes() {
         return bytes(qkv) + bytes(o) + bytes(gateUp) + bytes(down);
@@ -49,34 +53,54 @@ public final class DecoderLayer {
         return 0;
     }
 
+    /**
+     * Activation buffers of one sequence, sized for the largest n seen so far and reused by every
+     * layer and step (decode allocates nothing per token). Rows beyond n are ignored.
+     */
+    static final class Workspace {
+        private final int hidden, inter;
+        private int rows;
+        float[] h, qkv, q, k, attn, proj, gateUp, act;
+
+        Workspace(int hidden, int inter) {
+            this.hidden = hidden;
+            this.inter = inter;
+        }
+
+        void ensure(int n) {
+            if (n <= rows) return;
+            rows = n;
+            h = new float[n * hidden];
+            qkv = new float[n * 3 * hidden];
+            q = new float[n * hidden];
+            k = new float[n * hidden];
+            attn = new float[n * hidden];
+            proj = new float[n * hidden];
+            gateUp = new float[n * 2 * inter];
+            act = new float[n * inter];
+        }
+    }
+
     /** x: [n, hidden] residual stream at positions start…start+n−1, updated in place. */
     void forward(ComputeBackend be, float[] x, int n, int start, KvCache cache, float[][] rope) {
-        float[] h = new float[n * hidden];
-        be.rmsNorm(x, inputNorm, eps, h, n, hidden);
-        float[] qkvOut = new float[n * 3 * hidden];
-        be.matmul(qkv, null, h, n, qkvOut);
-        float[] q = new float[n * hidden], k = new float[n * hidden], v = new float[n * hidden];
-        for (int t = 0; t < n; t++) {
-            System.arraycopy(qkvOut, t * 3 * hidden, q, t * hidden, hidden);
-            System.arraycopy(qkvOut, t * 3 * hidden + hidden, k, t * hidden, hidden);
-            System.arraycopy(qkvOut, t * 3 * hidden + 2 * hidden, v, t * hidden, hidden);
-        }
-        be.rotary(q, n, 0, heads, headDim, rope[0], rope[1]);
-        be.rotary(k, n, 0, heads, headDim, rope[0], rope[1]);
-        cache.put(index, start, n, k, v);
-        float[] attn = new float[n * hidden];
-        be.attention(q, cache.keys(index), cache.values(index), attn, n, start, start + n, heads, headDim,
+        Workspace w = cache.workspace;
+        w.ensure(n);
+        be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
+        be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
+        be.copy(w.qkv, 0, 3 * hidden, w.q, 0, hidden, n, hidden);
+        be.copy(w.qkv, hidden, 3 * hidden, w.k, 0, hidden, n, hidden);
+        be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
+        be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
+        cache.put(index, start, n, w.k, hidden, 0, w.qkv, 3 * hidden, 2 * hidden);
+        be.attention(w.q, cache.keys(index), cache.values(index), w.attn, n, start, start + n, heads, headDim,
                 (float) (1.0 / Math.sqrt(headDim)), true);
-        float[] proj = new float[n * hidden];
-        be.matmul(o, null, attn, n, proj);
-        be.addInPlace(x, proj, n * hidden);
+        be.matmul(o, null, w.attn, n, w.proj);
+        be.addInPlace(x, w.proj, n * hidden);
 
-        be.rmsNorm(x, postNorm, eps, h, n, hidden);
-        float[] gu = new float[n * 2 * inter];
-        be.matmul(gateUp, null, h, n, gu);
-        float[] act = new float[n * inter];
-        be.swiglu(gu, act, n, inter);
-        be.matmul(down, null, act, n, proj);
-        be.addInPlace(x, proj, n * hidden);
+        be.rmsNorm(x, postNorm, eps, w.h, n, hidden);
+        be.matmul(gateUp, null, w.h, n, w.gateUp);
+        be.swiglu(w.gateUp, w.act, n, inter);
+        be.matmul(down, null, w.act, n, w.proj);
+        be.addInPlace(x, w.proj, n * hidden);
     }
 }

@@ -47,40 +47,53 @@ public final class ImageEmbedding {
         if (count != img.numImgTokens()) {
             throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
         }
+        float[] out = mergedOnBackend(img, g, half, th, tw, rows, cols, count);
+        be.toHost(out);
+        return out;
+    }
+
+    private float[] mergedOnBackend(ProcessedImage img, int g, int half, int th, int tw, int rows, int cols, int count) {
         float[] out = new float[count * c4];
         for (int t = 0; t < th * tw; t++) {
-            float[] f = vision.encode(img.tiles().get(t));
+            float[] f = vision.features(img.tiles().get(t));
             int tr = t / tw, tc = t % tw;
-            for (int a = 0; a < half; a++) {
-                for (int b = 0; b < half; b++) {
-                    merge(f, g, a, b, out, ((tr * half + a) * cols + tc * half + b) * c4);
-                }
-            }
+            for (int a = 0; a < half; a++) merge(f, g, a, out, ((tr * half + a) * cols + tc * half) * c4, c4);
         }
-        for (int r = 0; r < rows; r++) System.arraycopy(subGN, 0, out, (r * cols + cols - 1) * c4, c4);
+        for (int r = 0; r < rows; r++) be.copy(subGN, 0, out, (r * cols + cols - 1) * c4, c4);
         int glb = rows * cols;
-        System.arraycopy(glbGN, 0, out, glb * c4, c4);
-        float[] f = vision.encode(img.globalView());
+        be.copy(glbGN, 0, out, glb * c4, c4);
+        float[] f = vision.features(img.globalView());
         int base = glb + 1;
         for (int a = 0; a < half; a++) {
-            for (int b = 0; b < half; b++) merge(f, g, a, b, out, (base + a * (half + 1) + b) * c4);
-            System.arraycopy(subGN, 0, out, (base + a * (half + 1) + half) * c4, c4);
+            merge(f, g, a, out, (base + a * (half + 1)) * c4, c4);
+            be.copy(subGN, 0, out, (base + a * (half + 1) + half) * c4, c4);
         }
         return out;
     }
 
-    /** Merged cell (a, b) = patches (2a,2b), (2a,2b+1), (2a+1,2b), (2a+1,2b+1), each C wide. */
-    private void merge(float[] f, int g, int a, int b, float[] out, int o) {
+    /**
+     * Merged row a: cell (a, b) = patches (2a,2b), (2a,2b+1), (2a+1,2b), (2a+1,2b+1), each C wide.
+     * Patches 2b and 2b+1 of a patch row are adjacent, so each half of a cell is one 2C run:
+     * two strided copies per merged row.
+     */
+    private void merge(float[] f, int g, int a, float[] out, int o, int cellStride) {
         int c = c4 / 4;
-        System.arraycopy(f, ((2 * a) * g + 2 * b) * c, out, o, c);
-        System.arraycopy(f, ((2 * a) * g + 2 * b + 1) * c, out, o + c, c);
-        System.arraycopy(f, ((2 * a + 1) * g + 2 * b) * c, out, o + 2 * c, c);
-        System.arraycopy(f, ((2 * a + 1) * g + 2 * b + 1) * c, out, o + 3 * c, c);
+        int half = g / 2;
+        be.copy(f, (2 * a) * g * c, 2 * c, out, o, cellStride, half, 2 * c);
+        be.copy(f, (2 * a + 1) * g * c, 2 * c, out, o + 2 * c, cellStride, half, 2 * c);
     }
 
     /** Projected embedding rows for one image: [numImgTokens, hidden]. */
     public float[] embed(ProcessedImage img) {
-        return project(mergedFeatures(img), img.numImgTokens());
+        int g = vision.gridSize();
+        int half = g / 2;
+        int th = img.tilesHigh(), tw = img.tilesWide();
+        int rows = half * th, cols = half * tw + 1;
+        int count = rows * cols + 1 + half * (half + 1);
+        if (count != img.numImgTokens()) {
+            throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
+        }
+        return project(mergedOnBackend(img, g, half, th, tw, rows, cols, count), count);
     }
 
     public float[] project(float[] merged, int n) {
@@ -89,7 +102,15 @@ public final class ImageEmbedding {
         be.activate(Activation.GELU_ERF, h, h.length);
         float[] out = new float[n * hidden];
         be.matmul(proj2, proj2B, h, n, out);
+        be.toHost(out);
         return out;
+    }
+
+    java.util.List<Weights> matrices() {
+        java.util.List<Weights> all = new java.util.ArrayList<>(vision.matrices());
+        all.add(proj1);
+        all.add(proj2);
+        return all;
     }
 
     public VisionTower vision() {

@@ -1,19 +1,25 @@
 package dev.sightline.engine.model;
 
-import java.util.Arrays;
+import dev.sightline.gpu.ComputeBackend;
 
 /**
- * Per-layer keys (post-RoPE) and values, [positions, hidden] float32, growing as needed.
- * {@link #length()} is the number of positions held.
+ * Per-sequence state: per-layer keys (post-RoPE) and values, [positions, hidden] float32, growing
+ * as needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a
+ * forward pass allocates nothing once the sequence has reached its size. {@link #length()} is the
+ * number of positions held. All copies go through the backend, so a device backend keeps the cache
+ * on the device.
  */
 public final class KvCache {
+    private final ComputeBackend be;
     private final int width;
     private final float[][] k;
     private final float[][] v;
     private int length;
     private int capacity;
+    final DecoderLayer.Workspace workspace;
 
-    public KvCache(int layers, int width, int initialCapacity) {
+    public KvCache(ComputeBackend be, int layers, int width, int intermediate, int initialCapacity) {
+        this.be = be;
         this.width = width;
         this.k = new float[layers][];
         this.v = new float[layers][];
@@ -22,6 +28,7 @@ public final class KvCache {
             k[l] = new float[capacity * width];
             v[l] = new float[capacity * width];
         }
+        this.workspace = new DecoderLayer.Workspace(width, intermediate);
     }
 
     public int length() {
@@ -37,15 +44,22 @@ public final class KvCache {
         if (positions <= capacity) return;
         int cap = Math.max(positions, capacity * 2);
         for (int l = 0; l < k.length; l++) {
-            k[l] = Arrays.copyOf(k[l], cap * width);
-            v[l] = Arrays.copyOf(v[l], cap * width);
+            k[l] = grow(k[l], cap);
+            v[l] = grow(v[l], cap);
         }
         capacity = cap;
     }
 
-    void put(int layer, int start, int n, float[] keys, float[] values) {
-        System.arraycopy(keys, 0, k[layer], start * width, n * width);
-        System.arraycopy(values, 0, v[layer], start * width, n * width);
+    private float[] grow(float[] old, int cap) {
+        float[] bigger = new float[cap * width];
+        if (length > 0) be.copy(old, 0, bigger, 0, length * width);
+        return bigger;
+    }
+
+    /** n rows of keys and values (each read with its row stride and column offset) into positions start… */
+    void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
+        be.copy(keys, kCol, kStride, k[layer], start * width, width, n, width);
+        be.copy(values, vCol, vStride, v[layer], start * width, width, n, width);
     }
 
     float[] keys(int layer) {

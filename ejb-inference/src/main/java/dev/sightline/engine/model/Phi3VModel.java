@@ -38,6 +38,10 @@ public final class Phi3VModel {
                 : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);
         rope = new LongRope(c);
+        java.util.List<Weights> all = new java.util.ArrayList<>(imageEmbedding.matrices());
+        for (DecoderLayer l : layers) all.addAll(l.matrices());
+        all.add(lmHead);
+        be.prepare(all);
     }
 
     public ModelConfig config() {
@@ -71,7 +75,7 @@ public final class Phi3VModel {
     }
 
     public KvCache newCache(int capacity) {
-        return new KvCache(layers.length, config.hiddenSize(), capacity);
+        return new KvCache(be, layers.length, config.hiddenSize(), config.intermediateSize(), capacity);
     }
 
     /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */
@@ -134,10 +138,11 @@ public final class Phi3VModel {
         cache.setLength(total);
         int hidden = config.hiddenSize();
         float[] last = new float[k * hidden];
-        System.arraycopy(x, (n - k) * hidden, last, 0, k * hidden);
+        be.copy(x, (n - k) * hidden, last, 0, k * hidden);
         be.rmsNorm(last, finalNorm, config.rmsNormEps(), last, k, hidden);
         float[] logits = new float[k * config.vocabSize()];
         be.matmul(lmHead, null, last, k, logits);
+        be.toHost(logits); // the only activation that comes back per step
         return logits;
     }
 }

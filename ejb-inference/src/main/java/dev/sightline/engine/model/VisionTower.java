@@ -63,6 +63,20 @@ public final class VisionTower {
 
     /** One normalised tile [3, 336, 336] → patch features [grid², C] (row-major patches, CLS dropped). */
     public float[] encode(float[] tile) {
+        float[] features = features(tile);
+        be.toHost(features);
+        return features;
+    }
+
+    java.util.List<Weights> matrices() {
+        java.util.List<Weights> all = new java.util.ArrayList<>();
+        all.add(patchEmbedding);
+        for (Layer l : layers) all.addAll(java.util.List.of(l.q, l.k, l.v, l.out, l.fc1, l.fc2));
+        return all;
+    }
+
+    /** As {@link #encode}, leaving the result where the backend computed it. */
+    float[] features(float[] tile) {
         int c = cfg.hiddenSize();
         int p = cfg.patchSize();
         int g = cfg.gridSize();
@@ -85,8 +99,8 @@ public final class VisionTower {
         float[] x = new float[tokens * c];
         float[] emb = new float[np * c];
         be.matmul(patchEmbedding, null, patches, np, emb);
-        System.arraycopy(classEmbedding, 0, x, 0, c);
-        System.arraycopy(emb, 0, x, c, np * c);
+        be.copy(classEmbedding, 0, x, 0, c);
+        be.copy(emb, 0, x, c, np * c);
         be.addInPlace(x, positionEmbedding, tokens * c);
         be.layerNorm(x, preNormW, preNormB, cfg.layerNormEps(), x, tokens, c);
 
@@ -112,7 +126,7 @@ public final class VisionTower {
             be.addInPlace(x, o, tokens * c);
         }
         float[] features = new float[np * c];
-        System.arraycopy(x, c, features, 0, np * c);
+        be.copy(x, c, features, 0, np * c);
         return features;
     }
 }

@@ -7,31 +7,30 @@ import com.aparapi.Kernel;
  *
  * <p>Why one kernel: Aparapi binds a device buffer to a Java array per Kernel instance, so
  * separate kernels could not share activations without copying through the host. Here all
- * resident data lives in three arrays that belong to this one kernel and never leave the device:
+ * resident data lives in arrays that belong to this one kernel and never leave the device:
  * {@link #mem} (activations, KV caches, float weights, norms, Q8_0 scales), {@link #q8} (Q8_0
- * weights, four int8 per int) and the staging arrays through which host data comes and goes. Offsets into them are the scalar parameters {@code a0…a9}.
+ * weights, four int8 per int) and the staging arrays through which host data comes and goes.
+ * Offsets into them are the scalar parameters {@code a0…a9}.
  *
- * <p>Reductions use work-groups of {@link #LOCAL} items and local memory; Aparapi translates this
- * class to OpenCL C once (first execute) and the same source serves every op.
+ * <p>Every op is one work-item per output element with no work-group barriers: reductions (norm
+ * statistics, softmax) are separate launches that write per-row values to scratch. Work-group
+ * reductions in local memory were measured to give wrong sums for whole work-groups on PoCL's
+ * multithreaded CPU device (right with one thread), so the kernel does without them.
+ * {@code a0} is always the number of work-items that do work (the launch is rounded up).
  */
 final class ModelKernel extends Kernel {
-    static final int LOCAL = 64;
-    /** Tokens per work-group in matmul: each weight row is read once per block of TB tokens. */
-    static final int TB = 4;
-
-    static final int UPLOAD = 1, DOWNLOAD = 2, COPY2D = 3, MATMUL = 4, ATTENTION = 5, RMSNORM = 6,
-            LAYERNORM = 7, ROTARY = 8, SILU = 9, QUICK_GELU = 10, GELU_ERF = 11, SWIGLU = 12, ADD = 13;
+    static final int UPLOAD = 1, DOWNLOAD = 2, COPY2D = 3, MATMUL = 4, ATTN_SCORES = 5, ATTN_SOFTMAX = 6,
+            ATTN_VALUES = 7, RMS_STATS = 8, RMS_APPLY = 9, LN_STATS = 10, LN_APPLY = 11, ROTARY = 12,
+            SILU = 13, QUICK_GELU = 14, GELU_ERF = 15, SWIGLU = 16, ADD = 17;
 
     float[] mem;
     int[] q8;
     /**
-     * Staging arrays of three fixed sizes (Aparapi transfers whole arrays, and a field that is
-     * pointed at a new array is not reliably re-bound before an explicit put): small for decode
+     * Staging arrays of three fixed sizes (Aparapi transfers whole arrays): small for decode
      * vectors, medium for logits, large for prefill activations and weight chunks.
      */
     float[] io0 = new float[STAGE0], io1 = new float[STAGE1], io2 = new float[STAGE2];
     static final int STAGE0 = 1 << 14, STAGE1 = 1 << 18, STAGE2 = 1 << 22;
-    @Local float[] red = new float[LOCAL * TB];
 
     int op;
     int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9;
@@ -39,225 +38,192 @@ final class ModelKernel extends Kernel {
 
     @Override
     public void run() {
-        if (op == MATMUL) {
-            matmul();
-        } else if (op == ATTENTION) {
-            attention();
-        } else if (op == RMSNORM) {
-            rmsNorm();
-        } else if (op == LAYERNORM) {
-            layerNorm();
-        } else {
-            elementwise(getGlobalId());
-        }
-    }
-
-    /** One work-item per element. a0 = element count (the global size is rounded up to LOCAL). */
-    private void elementwise(int i) {
+        int i = getGlobalId();
         if (i < a0) {
-            if (op == UPLOAD) {                                  // a1 = dst, a2 = staging array
-                if (a2 == 0) {
-                    mem[a1 + i] = io0[i];
-                } else if (a2 == 1) {
-                    mem[a1 + i] = io1[i];
-                } else {
-                    mem[a1 + i] = io2[i];
-                }
-            } else if (op == DOWNLOAD) {                         // a1 = src, a2 = staging array
-                if (a2 == 0) {
-                    io0[i] = mem[a1 + i];
-                } else if (a2 == 1) {
-                    io1[i] = mem[a1 + i];
-                } else {
-                    io2[i] = mem[a1 + i];
-                }
-            } else if (op == COPY2D) {
-                // a1 src, a2 srcStride, a3 dst, a4 dstStride, a5 width
-                int r = i / a5;
-                int c = i - r * a5;
-                mem[a3 + r * a4 + c] = mem[a1 + r * a2 + c];
-            } else if (op == ROTARY) {
-                // a1 x, a2 heads, a3 half, a4 start, a5 cos, a6 sin
-                int perRow = a2 * a3;
-                int t = i / perRow;
-                int rem = i - t * perRow;
-                int h = rem / a3;
-                int k = rem - h * a3;
-                int o = a1 + t * perRow * 2 + h * a3 * 2 + k;
-                int p = (a4 + t) * a3 + k;
-                float x1 = mem[o];
-                float x2 = mem[o + a3];
-                float c = mem[a5 + p];
-                float s = mem[a6 + p];
-                mem[o] = x1 * c - x2 * s;
-                mem[o + a3] = x2 * c + x1 * s;
-            } else if (op == SILU) {
-                float v = mem[a1 + i];
-                mem[a1 + i] = v / (1f + exp(-v));
-            } else if (op == QUICK_GELU) {
-                float v = mem[a1 + i];
-                mem[a1 + i] = v / (1f + exp(-1.702f * v));
-            } else if (op == GELU_ERF) {
-                double v = mem[a1 + i];
-                mem[a1 + i] = (float) (0.5 * v * (1.0 + erf(v * 0.7071067811865476)));
-            } else if (op == SWIGLU) {
-                // a1 gateUp [n, 2w], a2 out [n, w], a3 w
-                int t = i / a3;
-                int k = i - t * a3;
-                float g = mem[a1 + t * 2 * a3 + k];
-                mem[a2 + i] = g / (1f + exp(-g)) * mem[a1 + t * 2 * a3 + a3 + k];
-            } else if (op == ADD) {
-                mem[a1 + i] = mem[a1 + i] + mem[a2 + i];         // a1 y, a2 x
-            }
-        }
-    }
-
-    /**
-     * out[t, o] = Σ_i x[t, i]·W[o, i] + bias[o]. One work-group per (row o, block of TB tokens);
-     * its items stride over i so that neighbouring items read neighbouring weights.
-     * a0 rows, a1 cols, a2 n, a3 x, a4 out, a5 bias (−1: none), a6 W (float in mem, or Q8_0 byte
-     * offset in q8), a7 Q8_0 scales in mem (−1: W is float32).
-     */
-    private void matmul() {
-        int lid = getLocalId();
-        int g = getGroupId();
-        int o = g % a0;
-        int t0 = (g / a0) * TB;
-        int cols = a1;
-        float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
-        int x0 = a3 + t0 * cols;
-        boolean has1 = t0 + 1 < a2, has2 = t0 + 2 < a2, has3 = t0 + 3 < a2;
-        for (int i = lid; i < cols; i += LOCAL) {
-            float w = 0f;
-            if (a7 < 0) {
-                w = mem[a6 + o * cols + i];
+            if (op == MATMUL) {
+                matmul(i);
+            } else if (op == ATTN_SCORES || op == ATTN_SOFTMAX || op == ATTN_VALUES) {
+                attention(i);
+            } else if (op == RMS_STATS || op == RMS_APPLY || op == LN_STATS || op == LN_APPLY) {
+                norm(i);
             } else {
-                int b = a6 + o * cols + i;
-                int word = q8[b >> 2];
-                int shift = 24 - ((b & 3) << 3);
-                w = ((word << shift) >> 24) * mem[a7 + o * (cols >> 5) + (i >> 5)];
+                elementwise(i);
             }
-            acc0 += w * mem[x0 + i];
-            if (has1) acc1 += w * mem[x0 + cols + i];
-            if (has2) acc2 += w * mem[x0 + 2 * cols + i];
-            if (has3) acc3 += w * mem[x0 + 3 * cols + i];
         }
-        red[lid * TB] = acc0;
-        red[lid * TB + 1] = acc1;
-        red[lid * TB + 2] = acc2;
-        red[lid * TB + 3] = acc3;
-        localBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) {
-                for (int j = 0; j < TB; j++) red[lid * TB + j] += red[(lid + s) * TB + j];
+    }
+
+    private void elementwise(int i) {
+        if (op == UPLOAD) {                                  // a1 = dst, a2 = staging array
+            if (a2 == 0) {
+                mem[a1 + i] = io0[i];
+            } else if (a2 == 1) {
+                mem[a1 + i] = io1[i];
+            } else {
+                mem[a1 + i] = io2[i];
             }
-            localBarrier();
-        }
-        if (lid < TB && t0 + lid < a2) {
-            float bias = a5 < 0 ? 0f : mem[a5 + o];
-            mem[a4 + (t0 + lid) * a0 + o] = red[lid] + bias;
+        } else if (op == DOWNLOAD) {                         // a1 = src, a2 = staging array
+            if (a2 == 0) {
+                io0[i] = mem[a1 + i];
+            } else if (a2 == 1) {
+                io1[i] = mem[a1 + i];
+            } else {
+                io2[i] = mem[a1 + i];
+            }
+        } else if (op == COPY2D) {
+            // a1 src, a2 srcStride, a3 dst, a4 dstStride, a5 width
+            int r = i / a5;
+            int c = i - r * a5;
+            mem[a3 + r * a4 + c] = mem[a1 + r * a2 + c];
+        } else if (op == ROTARY) {
+            // a1 x, a2 heads, a3 half, a4 start, a5 cos, a6 sin
+            int perRow = a2 * a3;
+            int t = i / perRow;
+            int rem = i - t * perRow;
+            int h = rem / a3;
+            int k = rem - h * a3;
+            int o = a1 + t * perRow * 2 + h * a3 * 2 + k;
+            int p = (a4 + t) * a3 + k;
+            float x1 = mem[o];
+            float x2 = mem[o + a3];
+            float c = mem[a5 + p];
+            float s = mem[a6 + p];
+            mem[o] = x1 * c - x2 * s;
+            mem[o + a3] = x2 * c + x1 * s;
+        } else if (op == SILU) {
+            float v = mem[a1 + i];
+            mem[a1 + i] = v / (1f + exp(-v));
+        } else if (op == QUICK_GELU) {
+            float v = mem[a1 + i];
+            mem[a1 + i] = v / (1f + exp(-1.702f * v));
+        } else if (op == GELU_ERF) {
+            double v = mem[a1 + i];
+            mem[a1 + i] = (float) (0.5 * v * (1.0 + erf(v * 0.7071067811865476)));
+        } else if (op == SWIGLU) {
+            // a1 gateUp [n, 2w], a2 out [n, w], a3 w
+            int t = i / a3;
+            int k = i - t * a3;
+            float g = mem[a1 + t * 2 * a3 + k];
+            mem[a2 + i] = g / (1f + exp(-g)) * mem[a1 + t * 2 * a3 + a3 + k];
+        } else if (op == ADD) {
+            mem[a1 + i] = mem[a1 + i] + mem[a2 + i];         // a1 y, a2 x
         }
     }
 
     /**
-     * Softmax attention, one work-group per (head h, query t): scores into a scratch row, max and
-     * sum reduced in local memory, then the weighted sum of values.
-     * a0 n, a1 start, a2 kvLen, a3 heads, a4 headDim, a5 q, a6 k, a7 v, a8 out, a9 scratch,
-     * f0 scale, f1 causal (1) or not (0).
+     * out[t, o] = Σ_i x[t, i]·W[o, i] + bias[o], one work-item per output (t, o), o fastest.
+     * a0 n·rows, a1 cols, a2 rows, a3 x, a4 out, a5 bias (−1: none), a6 W (float offset in mem, or
+     * Q8_0 byte offset in q8), a7 Q8_0 scales in mem (−1: W is float32).
      */
-    private void attention() {
-        int lid = getLocalId();
-        int g = getGroupId();
-        int h = g / a0;
-        int t = g - h * a0;
-        int width = a3 * a4;
-        int keys = a2;
-        if (f1 > 0.5f && a1 + t + 1 < keys) keys = a1 + t + 1;
-        int qo = a5 + t * width + h * a4;
-        int sc = a9 + g * a2;
-        float max = -3.0e38f;
-        for (int j = lid; j < keys; j += LOCAL) {
-            int ko = a6 + j * width + h * a4;
+    private void matmul(int i) {
+        int t = i / a2;
+        int o = i - t * a2;
+        int cols = a1;
+        int xo = a3 + t * cols;
+        float acc = 0f;
+        if (a7 < 0) {
+            int wo = a6 + o * cols;
+            for (int c = 0; c < cols; c++) acc += mem[wo + c] * mem[xo + c];
+        } else {
+            int bo = a6 + o * cols;
+            int so = a7 + o * (cols >> 5);
+            for (int b = 0; b < cols; b += 32) {
+                float part = 0f;
+                for (int c = b; c < b + 32; c += 4) {
+                    int word = q8[(bo + c) >> 2];
+                    part += ((word << 24) >> 24) * mem[xo + c]
+                            + ((word << 16) >> 24) * mem[xo + c + 1]
+                            + ((word << 8) >> 24) * mem[xo + c + 2]
+                            + (word >> 24) * mem[xo + c + 3];
+                }
+                acc += part * mem[so + (b >> 5)];
+            }
+        }
+        mem[a4 + t * a2 + o] = acc + (a5 < 0 ? 0f : mem[a5 + o]);
+    }
+
+    /**
+     * Softmax attention in three launches over a scratch of [heads, n, kvLen] scores:
+     * ATTN_SCORES one item per (h, t, j); ATTN_SOFTMAX one per (h, t), turning its row into
+     * probabilities; ATTN_VALUES one per (t, h, d).
+     * a1 n, a2 start, a3 kvLen, a4 heads, a5 headDim, a6 q, a7 k (or v), a8 out, a9 scratch,
+     * f0 scale, f1 causal (1) or not (0). Masked keys (j > start + t) get probability 0.
+     */
+    private void attention(int i) {
+        int width = a4 * a5;
+        if (op == ATTN_SCORES) {
+            int j = i % a3;
+            int ht = i / a3;
+            int t = ht % a1;
+            int h = ht / a1;
             float s = 0f;
-            for (int d = 0; d < a4; d++) s += mem[qo + d] * mem[ko + d];
-            s *= f0;
-            mem[sc + j] = s;
-            max = max(max, s);
-        }
-        red[lid] = max;
-        localBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) red[lid] = max(red[lid], red[lid + s]);
-            localBarrier();
-        }
-        max = red[0];
-        localBarrier();
-        float sum = 0f;
-        for (int j = lid; j < keys; j += LOCAL) {
-            float e = exp(mem[sc + j] - max);
-            mem[sc + j] = e;
-            sum += e;
-        }
-        red[lid] = sum;
-        localGlobalBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) red[lid] += red[lid + s];
-            localBarrier();
-        }
-        float inv = 1f / red[0];
-        for (int d = lid; d < a4; d += LOCAL) {
+            if (f1 < 0.5f || j <= a2 + t) {
+                int qo = a6 + t * width + h * a5;
+                int ko = a7 + j * width + h * a5;
+                for (int d = 0; d < a5; d++) s += mem[qo + d] * mem[ko + d];
+                s *= f0;
+            }
+            mem[a9 + i] = s;
+        } else if (op == ATTN_SOFTMAX) {
+            int t = i % a1;
+            int keys = a3;
+            if (f1 > 0.5f && a2 + t + 1 < keys) keys = a2 + t + 1;
+            int row = a9 + i * a3;
+            float max = -3.0e38f;
+            for (int j = 0; j < keys; j++) max = max(max, mem[row + j]);
+            float sum = 0f;
+            for (int j = 0; j < keys; j++) {
+                float e = exp(mem[row + j] - max);
+                mem[row + j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < a3; j++) mem[row + j] = j < keys ? mem[row + j] * inv : 0f;
+        } else {
+            int d = i % a5;
+            int th = i / a5;
+            int h = th % a4;
+            int t = th / a4;
+            int row = a9 + (h * a1 + t) * a3;
+            int keys = a3;
+            if (f1 > 0.5f && a2 + t + 1 < keys) keys = a2 + t + 1;
             float acc = 0f;
-            for (int j = 0; j < keys; j++) acc += mem[sc + j] * mem[a7 + j * width + h * a4 + d];
-            mem[a8 + t * width + h * a4 + d] = acc * inv;
+            for (int j = 0; j < keys; j++) acc += mem[row + j] * mem[a7 + j * width + h * a5 + d];
+            mem[a8 + t * width + h * a5 + d] = acc;
         }
     }
 
-    /** One work-group per row: out = x / sqrt(mean(x²) + eps) · w.  a0 width, a1 x, a2 w, a3 out, f0 eps. */
-    private void rmsNorm() {
-        int lid = getLocalId();
-        int row = getGroupId();
-        int xo = a1 + row * a0;
-        float ss = 0f;
-        for (int i = lid; i < a0; i += LOCAL) ss += mem[xo + i] * mem[xo + i];
-        red[lid] = ss;
-        localBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) red[lid] += red[lid + s];
-            localBarrier();
-        }
-        float inv = 1f / sqrt(red[0] / a0 + f0);
-        for (int i = lid; i < a0; i += LOCAL) mem[a3 + row * a0 + i] = mem[a2 + i] * (mem[xo + i] * inv);
-    }
-
-    /** One work-group per row, biased variance.  a0 width, a1 x, a2 w, a3 b, a4 out, f0 eps. */
-    private void layerNorm() {
-        int lid = getLocalId();
-        int row = getGroupId();
-        int xo = a1 + row * a0;
-        float sum = 0f;
-        for (int i = lid; i < a0; i += LOCAL) sum += mem[xo + i];
-        red[lid] = sum;
-        localBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) red[lid] += red[lid + s];
-            localBarrier();
-        }
-        float mean = red[0] / a0;
-        localBarrier();
-        float var = 0f;
-        for (int i = lid; i < a0; i += LOCAL) {
-            float d = mem[xo + i] - mean;
-            var += d * d;
-        }
-        red[lid] = var;
-        localBarrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (lid < s) red[lid] += red[lid + s];
-            localBarrier();
-        }
-        float inv = 1f / sqrt(red[0] / a0 + f0);
-        for (int i = lid; i < a0; i += LOCAL) {
-            mem[a4 + row * a0 + i] = (mem[xo + i] - mean) * inv * mem[a2 + i] + mem[a3 + i];
+    /**
+     * RMSNorm and LayerNorm: a STATS launch (one item per row) writes 1/σ (and μ) to scratch, an
+     * APPLY launch (one item per element) normalises.
+     * a1 width, a2 x, a3 weight, a4 bias, a5 out, a6 scratch, f0 eps.
+     */
+    private void norm(int i) {
+        int w = a1;
+        if (op == RMS_STATS) {
+            int xo = a2 + i * w;
+            float ss = 0f;
+            for (int c = 0; c < w; c++) ss += mem[xo + c] * mem[xo + c];
+            mem[a6 + i] = 1f / sqrt(ss / w + f0);
+        } else if (op == LN_STATS) {
+            int xo = a2 + i * w;
+            float sum = 0f;
+            for (int c = 0; c < w; c++) sum += mem[xo + c];
+            float mean = sum / w;
+            float var = 0f;
+            for (int c = 0; c < w; c++) {
+                float d = mem[xo + c] - mean;
+                var += d * d;
+            }
+            mem[a6 + 2 * i] = mean;
+            mem[a6 + 2 * i + 1] = 1f / sqrt(var / w + f0);
+        } else if (op == RMS_APPLY) {
+            int t = i / w;
+            int c = i - t * w;
+            mem[a5 + i] = mem[a3 + c] * (mem[a2 + i] * mem[a6 + t]);
+        } else {
+            int t = i / w;
+            int c = i - t * w;
+            mem[a5 + i] = (mem[a2 + i] - mem[a6 + 2 * t]) * mem[a6 + 2 * t + 1] * mem[a3 + c] + mem[a4 + c];
         }
     }
 

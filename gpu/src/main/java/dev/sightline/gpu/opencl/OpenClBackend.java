@@ -32,7 +32,8 @@ import java.util.logging.Logger;
  */
 public final class OpenClBackend implements ComputeBackend {
     private static final Logger LOG = Logger.getLogger(OpenClBackend.class.getName());
-    private static final int LOCAL = ModelKernel.LOCAL;
+    /** Work-group size (the kernels use no local memory, so this only shapes scheduling). */
+    private static final int LOCAL = 64;
     private static final int CHUNK = ModelKernel.STAGE2;
 
     private final OpenCLDevice device;
@@ -69,6 +70,10 @@ public final class OpenClBackend implements ComputeBackend {
     public OpenClBackend(OpenCLDevice device, long activationBytes) {
         this.device = device;
         this.activationFloats = activationBytes / 4;
+        // Device buffers are copies, never the Java arrays themselves (CL_MEM_USE_HOST_PTR): the GC
+        // may move a small array between two executions, and the device must not follow a stale
+        // address. Transfers happen only through explicit put/get of the staging arrays.
+        device.setSharedMemory(false);
         k.setExplicit(true);
         k.q8 = new int[1];
     }
@@ -318,17 +323,11 @@ public final class OpenClBackend implements ComputeBackend {
 
     // ---------------------------------------------------------------- execution
 
-    /** Element-wise op over {@code items} work-items. */
+    /** One launch of {@code items} work-items (k.a0 must hold the same count). */
     private void exec(int op, long items) {
         if (items > Integer.MAX_VALUE - LOCAL) throw new IllegalArgumentException("too many work-items: " + items);
         int global = (int) ((items + LOCAL - 1) / LOCAL * LOCAL);
         run(op, global);
-    }
-
-    /** One work-group of LOCAL items per group. */
-    private void groups(int op, long groups) {
-        if (groups * LOCAL > Integer.MAX_VALUE) throw new IllegalArgumentException("too many work-groups: " + groups);
-        run(op, (int) groups * LOCAL);
     }
 
     private void run(int op, int global) {
@@ -357,40 +356,54 @@ public final class OpenClBackend implements ComputeBackend {
         }
         Long scales = scaleOffsets.get(w);
         int xo = in(x), bo = bias == null ? -1 : in(bias), oo = out(out);
-        params(w.rows, w.cols, n, xo, oo, bo, (int) (long) at, scales == null ? -1 : (int) (long) scales, 0, 0);
-        groups(ModelKernel.MATMUL, (long) w.rows * ((n + ModelKernel.TB - 1) / ModelKernel.TB));
+        long items = (long) n * w.rows;
+        params((int) items, w.cols, w.rows, xo, oo, bo, (int) (long) at, scales == null ? -1 : (int) (long) scales, 0, 0);
+        exec(ModelKernel.MATMUL, items);
     }
 
     @Override
     public synchronized void attention(float[] q, float[] kc, float[] v, float[] out, int n, int start, int kvLen,
                                        int heads, int headDim, float scale, boolean causal) {
-        long scratchFloats = (long) heads * n * kvLen;
+        long scores = (long) heads * n * kvLen;
         int qo = in(q), ko = in(kc), vo = in(v), oo = out(out);
-        long scratch = allocate(scratchFloats);
+        long scratch = allocate(scores);
         try {
-            params(n, start, kvLen, heads, headDim, qo, ko, vo, oo, (int) scratch);
             k.f0 = scale;
             k.f1 = causal ? 1f : 0f;
-            groups(ModelKernel.ATTENTION, (long) heads * n);
+            params((int) scores, n, start, kvLen, heads, headDim, qo, ko, oo, (int) scratch);
+            exec(ModelKernel.ATTN_SCORES, scores);
+            params(heads * n, n, start, kvLen, heads, headDim, qo, ko, oo, (int) scratch);
+            exec(ModelKernel.ATTN_SOFTMAX, (long) heads * n);
+            params(n * heads * headDim, n, start, kvLen, heads, headDim, qo, vo, oo, (int) scratch);
+            exec(ModelKernel.ATTN_VALUES, (long) n * heads * headDim);
         } finally {
-            mem.release(scratch, scratchFloats);
+            mem.release(scratch, scores);
         }
     }
 
     @Override
     public synchronized void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width) {
         int xo = in(x), wo = in(weight), oo = x == out ? inOut(out) : out(out);
-        params(width, xo, wo, oo, 0, 0, 0, 0, 0, 0);
-        k.f0 = eps;
-        groups(ModelKernel.RMSNORM, n);
+        norm(ModelKernel.RMS_STATS, ModelKernel.RMS_APPLY, n, width, xo, wo, -1, oo, eps, 1);
     }
 
     @Override
     public synchronized void layerNorm(float[] x, float[] weight, float[] bias, float eps, float[] out, int n, int width) {
         int xo = in(x), wo = in(weight), bo = in(bias), oo = x == out ? inOut(out) : out(out);
-        params(width, xo, wo, bo, oo, 0, 0, 0, 0, 0);
-        k.f0 = eps;
-        groups(ModelKernel.LAYERNORM, n);
+        norm(ModelKernel.LN_STATS, ModelKernel.LN_APPLY, n, width, xo, wo, bo, oo, eps, 2);
+    }
+
+    private void norm(int statsOp, int applyOp, int n, int width, int xo, int wo, int bo, int oo, float eps, int statsPerRow) {
+        long scratch = allocate((long) n * statsPerRow);
+        try {
+            k.f0 = eps;
+            params(n, width, xo, wo, bo, oo, (int) scratch, 0, 0, 0);
+            exec(statsOp, n);
+            params(n * width, width, xo, wo, bo, oo, (int) scratch, 0, 0, 0);
+            exec(applyOp, (long) n * width);
+        } finally {
+            mem.release(scratch, (long) n * statsPerRow);
+        }
     }
 
     @Override

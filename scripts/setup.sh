@@ -19,6 +19,11 @@ fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 # (Carlito = Calibri, Caladea = Cambria, Liberation = Arial/Times/Courier) keep the layout.
 command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
 fc-list 2>/dev/null | grep -qi carlito || need_apt+=(fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2)
+# OpenCL for the Aparapi backend: the ICD loader and PoCL, so the OpenCL path runs for real on the CPU.
+[[ -e /etc/OpenCL/vendors/pocl.icd ]] || need_apt+=(pocl-opencl-icd)
+ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need_apt+=(ocl-icd-libopencl1)
+# CJK text in documents (slides and PDFs with Chinese/Japanese/Korean) renders instead of boxes.
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need_apt+=(fonts-noto-cjk)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo

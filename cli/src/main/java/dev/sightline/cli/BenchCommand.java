@@ -6,7 +6,8 @@ import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
-import dev.sightline.gpu.CpuBackend;
+import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.opencl.OpenClBackend;
 import dev.sightline.gpu.Quantization;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,17 +29,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quantize", defaultValue = "none", description = "none or q8_0") String quantize;
     @Option(names = "--decode-tokens", defaultValue = "16") int decodeTokens;
     @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
-    @Option(names = "--threads", defaultValue = "0", description = "0 = all cores") int threads;
+    @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     @Override
     public Integer call() {
-        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        double bw = bandwidth(t);
-        double peak = fmaPeak(t);
-        System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s; FMA peak %.1f GFLOP/s%n", t, F.vectorBitSize(), bw / 1e9, peak / 1e9);
-        try (CpuBackend be = new CpuBackend(t); Engine e = Engine.load(model, be, Quantization.parse(quantize))) {
+        int t = devices.threads > 0 ? devices.threads : Runtime.getRuntime().availableProcessors();
+        try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, Quantization.parse(quantize))) {
+            double bw, peak;
+            if (be instanceof OpenClBackend cl) {
+                // The limits of the device the model runs on, measured by kernels on that device.
+                bw = cl.measureBandwidth();
+                peak = cl.measureFmaPeak();
+                System.out.printf("device: %s; copy bandwidth %.1f GB/s; FMA peak %.1f GFLOP/s%n", be.name(), bw / 1e9, peak / 1e9);
+            } else {
+                bw = bandwidth(t);
+                peak = fmaPeak(t);
+                System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s; FMA peak %.1f GFLOP/s%n", t, F.vectorBitSize(), bw / 1e9, peak / 1e9);
+            }
             var m = e.model();
             long bytesPerToken = m.decodeBytesPerToken();
             // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact).

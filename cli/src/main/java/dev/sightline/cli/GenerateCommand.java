@@ -8,7 +8,7 @@ import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.ImageDecoder;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
-import dev.sightline.gpu.CpuBackend;
+import dev.sightline.gpu.ComputeBackend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -48,6 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
         Path messages;
     }
 
+    @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
     @Option(names = "--max-new-tokens", defaultValue = "256") int maxNewTokens;
     @Option(names = "--temperature", description = "sampling temperature (greedy when absent or 0)") Double temperature;
     @Option(names = "--top-p") Double topP;
@@ -65,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (!Files.isRegularFile(p)) throw new Main.UserError("no such image file: " + p);
             rgb.add(ImageDecoder.decode(Files.readAllBytes(p)));
         }
-        try (CpuBackend backend = new CpuBackend(); Engine engine = Engine.load(model, backend, dev.sightline.gpu.Quantization.parse(quantize))) {
+        try (ComputeBackend backend = devices.create(); Engine engine = Engine.load(model, backend, dev.sightline.gpu.Quantization.parse(quantize))) {
             int crops = numCrops == null ? engine.defaultNumCrops() : numCrops;
             PreparedPrompt prepared = engine.prepare(messages, rgb, crops);
             SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, null);

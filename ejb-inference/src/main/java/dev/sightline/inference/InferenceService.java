@@ -65,6 +65,14 @@ public class InferenceService {
     int cpuThreads;
 
     @Inject
+    @ConfigProperty(name = "sightline.opencl.device-index", defaultValue = "0")
+    int openclDevice;
+
+    @Inject
+    @ConfigProperty(name = "sightline.opencl.activation-mb", defaultValue = "1024")
+    long openclActivationMb;
+
+    @Inject
     @ConfigProperty(name = "sightline.quantize", defaultValue = "none")
     String quantize;
 
@@ -116,11 +124,7 @@ public class InferenceService {
     }
 
     private ComputeBackend selectBackend() {
-        return switch (device.toLowerCase()) {
-            case "cpu", "auto" -> cpuThreads > 0 ? new CpuBackend(cpuThreads) : new CpuBackend();
-            case "opencl" -> throw new IllegalStateException("sightline.device=opencl: the OpenCL backend is not part of this build yet; use cpu or auto");
-            default -> throw new IllegalStateException("sightline.device must be cpu, opencl or auto, not '" + device + "'");
-        };
+        return dev.sightline.gpu.Backends.create(device, openclDevice, cpuThreads, openclActivationMb << 20);
     }
 
     public boolean ready() {

@@ -21,7 +21,7 @@ import com.aparapi.Kernel;
 final class ModelKernel extends Kernel {
     static final int UPLOAD = 1, DOWNLOAD = 2, COPY2D = 3, MATMUL = 4, ATTN_SCORES = 5, ATTN_SOFTMAX = 6,
             ATTN_VALUES = 7, RMS_STATS = 8, RMS_APPLY = 9, LN_STATS = 10, LN_APPLY = 11, ROTARY = 12,
-            SILU = 13, QUICK_GELU = 14, GELU_ERF = 15, SWIGLU = 16, ADD = 17;
+            SILU = 13, QUICK_GELU = 14, GELU_ERF = 15, SWIGLU = 16, ADD = 17, FMA_PEAK = 18;
 
     float[] mem;
     int[] q8;
@@ -106,6 +106,15 @@ final class ModelKernel extends Kernel {
             mem[a2 + i] = g / (1f + exp(-g)) * mem[a1 + t * 2 * a3 + a3 + k];
         } else if (op == ADD) {
             mem[a1 + i] = mem[a1 + i] + mem[a2 + i];         // a1 y, a2 x
+        } else if (op == FMA_PEAK) {
+            // benchmark only: eight independent multiply-add chains of a2 steps; a1 = result
+            float x = 0.999999f, y = 1e-7f;
+            float c0 = i, c1 = c0 + 1f, c2 = c0 + 2f, c3 = c0 + 3f, c4 = c0 + 4f, c5 = c0 + 5f, c6 = c0 + 6f, c7 = c0 + 7f;
+            for (int k = 0; k < a2; k++) {
+                c0 = c0 * x + y; c1 = c1 * x + y; c2 = c2 * x + y; c3 = c3 * x + y;
+                c4 = c4 * x + y; c5 = c5 * x + y; c6 = c6 * x + y; c7 = c7 * x + y;
+            }
+            mem[a1 + (i & 1023)] = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
         }
     }
 

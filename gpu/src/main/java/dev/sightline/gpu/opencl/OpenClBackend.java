@@ -35,6 +35,12 @@ public final class OpenClBackend implements ComputeBackend {
     /** Work-group size (the kernels use no local memory, so this only shapes scheduling). */
     private static final int LOCAL = 64;
     private static final int CHUNK = ModelKernel.STAGE2;
+    /**
+     * Largest device array in elements: Aparapi's JNI layer sizes buffers in 32-bit bytes, so an
+     * array of 2 GiB or more fails in clCreateBuffer. The float arena and the Q8_0 array are each
+     * bounded by this (see docs/benchmarks.md on what that means for the full model).
+     */
+    static final long MAX_ELEMENTS = (Integer.MAX_VALUE / 4) - 1024;
 
     private final OpenCLDevice device;
     private final long activationFloats;
@@ -128,7 +134,10 @@ public final class OpenClBackend implements ComputeBackend {
         if (bytes > 0) {
             if (q8.capacity() > 0) throw new IllegalStateException("Q8_0 weights must be prepared in one call");
             long words = (bytes + 3) / 4 + weights.size() * (long) Arena.ALIGN;
-            if (words > Integer.MAX_VALUE - 8) throw new IllegalStateException("Q8_0 weights exceed one device array (8 GiB)");
+            if (words > MAX_ELEMENTS) {
+                throw new IllegalStateException(String.format("Q8_0 weights need %.1f GiB, more than one Aparapi device array"
+                        + " holds (2 GiB)", words * 4 / 1073741824.0));
+            }
             q8 = new Arena(words);
             k.q8 = new int[(int) words];
         }
@@ -141,9 +150,10 @@ public final class OpenClBackend implements ComputeBackend {
     }
 
     private void allocateMem(long floats) {
-        if (floats > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("float weights and activations need " + floats * 4 / (1 << 20)
-                    + " MiB, more than one device array holds (8 GiB): quantize the decoder (sightline.quantize=q8_0)");
+        if (floats > MAX_ELEMENTS) {
+            throw new IllegalStateException(String.format("float weights and activations need %d MiB, more than one Aparapi"
+                    + " device array holds (2 GiB): quantize the decoder (q8_0) or lower the OpenCL activation memory",
+                    floats * 4 / (1 << 20)));
         }
         mem = new Arena(floats);
         k.mem = new float[(int) floats];
@@ -450,6 +460,50 @@ public final class OpenClBackend implements ComputeBackend {
     private void params(int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9) {
         k.a0 = a0; k.a1 = a1; k.a2 = a2; k.a3 = a3; k.a4 = a4;
         k.a5 = a5; k.a6 = a6; k.a7 = a7; k.a8 = a8; k.a9 = a9;
+    }
+
+    // ---------------------------------------------------------------- benchmarks
+
+    /** Device memory bandwidth: a large copy within device memory (bytes read + written per second), best of 3. */
+    public synchronized double measureBandwidth() {
+        ensureMem();
+        long floats = Math.min(32L << 20, (mem.capacity() - mem.used()) / 3);
+        long src = allocate(floats), dst = allocate(floats);
+        try {
+            double best = 0;
+            for (int rep = 0; rep < 4; rep++) {
+                params((int) floats, (int) src, (int) floats, (int) dst, (int) floats, (int) floats, 0, 0, 0, 0);
+                long t0 = System.nanoTime();
+                exec(ModelKernel.COPY2D, floats);
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (rep > 0) best = Math.max(best, 8.0 * floats / s);
+            }
+            return best;
+        } finally {
+            mem.release(src, floats);
+            mem.release(dst, floats);
+        }
+    }
+
+    /** Device float32 multiply-add throughput (2 FLOP each), best of 3, growing the work until a run takes ≥ 0.2 s. */
+    public synchronized double measureFmaPeak() {
+        ensureMem();
+        long out = allocate(1024);
+        try {
+            int items = 1 << 16, steps = 1024;
+            double best = 0;
+            for (int rep = 0; rep < 12; rep++) {
+                params(items, (int) out, steps, 0, 0, 0, 0, 0, 0, 0);
+                long t0 = System.nanoTime();
+                exec(ModelKernel.FMA_PEAK, items);
+                double s = (System.nanoTime() - t0) / 1e9;
+                best = Math.max(best, 2.0 * 8 * items * (double) steps / s);
+                if (s < 0.2 && items < (1 << 24)) items *= 4;
+            }
+            return best;
+        } finally {
+            mem.release(out, 1024);
+        }
     }
 
     @Override

@@ -8,8 +8,8 @@ import com.aparapi.Kernel;
  * <p>Why one kernel: Aparapi binds a device buffer to a Java array per Kernel instance, so
  * separate kernels could not share activations without copying through the host. Here all
  * resident data lives in arrays that belong to this one kernel and never leave the device:
- * {@link #mem} (activations, KV caches, float weights, norms, Q8_0 scales), {@link #q8} (Q8_0
- * weights, four int8 per int) and the staging arrays through which host data comes and goes.
+ * {@link #mem} (activations, KV caches, norms, Q8_0 scales), {@link #wmem} (float weights),
+ * {@link #q8a}… (Q8_0 weights) and the staging arrays through which host data comes and goes.
  * Offsets into them are the scalar parameters {@code a0…a9}.
  *
  * <p>Every op is one work-item per output element with no work-group barriers: reductions (norm
@@ -21,10 +21,13 @@ import com.aparapi.Kernel;
 final class ModelKernel extends Kernel {
     static final int UPLOAD = 1, DOWNLOAD = 2, COPY2D = 3, MATMUL = 4, ATTN_SCORES = 5, ATTN_SOFTMAX = 6,
             ATTN_VALUES = 7, RMS_STATS = 8, RMS_APPLY = 9, LN_STATS = 10, LN_APPLY = 11, ROTARY = 12,
-            SILU = 13, QUICK_GELU = 14, GELU_ERF = 15, SWIGLU = 16, ADD = 17, FMA_PEAK = 18;
+            SILU = 13, QUICK_GELU = 14, GELU_ERF = 15, SWIGLU = 16, ADD = 17, FMA_PEAK = 18, UPLOAD_W = 19;
 
     float[] mem;
-    int[] q8;
+    /** Float weights made resident by prepare (kept apart from mem: each array is < 2 GiB). */
+    float[] wmem;
+    /** Q8_0 weights, four int8 per int, spread over up to four arrays of < 2 GiB each. */
+    int[] q8a, q8b, q8c, q8d;
     /**
      * Staging arrays of three fixed sizes (Aparapi transfers whole arrays): small for decode
      * vectors, medium for logits, large for prefill activations and weight chunks.
@@ -60,6 +63,14 @@ final class ModelKernel extends Kernel {
                 mem[a1 + i] = io1[i];
             } else {
                 mem[a1 + i] = io2[i];
+            }
+        } else if (op == UPLOAD_W) {                         // weights: a1 = dst in wmem
+            if (a2 == 0) {
+                wmem[a1 + i] = io0[i];
+            } else if (a2 == 1) {
+                wmem[a1 + i] = io1[i];
+            } else {
+                wmem[a1 + i] = io2[i];
             }
         } else if (op == DOWNLOAD) {                         // a1 = src, a2 = staging array
             if (a2 == 0) {
@@ -120,8 +131,8 @@ final class ModelKernel extends Kernel {
 
     /**
      * out[t, o] = Σ_i x[t, i]·W[o, i] + bias[o], one work-item per output (t, o), o fastest.
-     * a0 n·rows, a1 cols, a2 rows, a3 x, a4 out, a5 bias (−1: none), a6 W (float offset in mem, or
-     * Q8_0 byte offset in q8), a7 Q8_0 scales in mem (−1: W is float32).
+     * a0 n·rows, a1 cols, a2 rows, a3 x, a4 out, a5 bias (−1: none), a6 W offset (floats, or bytes
+     * for Q8_0), a7 Q8_0 scales in mem (−1: W is float32), a8 where W is: −1 mem, 0 wmem, 1…4 q8a…q8d.
      */
     private void matmul(int i) {
         int t = i / a2;
@@ -129,16 +140,19 @@ final class ModelKernel extends Kernel {
         int cols = a1;
         int xo = a3 + t * cols;
         float acc = 0f;
-        if (a7 < 0) {
+        if (a8 < 0) {
             int wo = a6 + o * cols;
             for (int c = 0; c < cols; c++) acc += mem[wo + c] * mem[xo + c];
+        } else if (a8 == 0) {
+            int wo = a6 + o * cols;
+            for (int c = 0; c < cols; c++) acc += wmem[wo + c] * mem[xo + c];
         } else {
             int bo = a6 + o * cols;
             int so = a7 + o * (cols >> 5);
             for (int b = 0; b < cols; b += 32) {
                 float part = 0f;
                 for (int c = b; c < b + 32; c += 4) {
-                    int word = q8[(bo + c) >> 2];
+                    int word = q8Word(a8, (bo + c) >> 2);
                     part += ((word << 24) >> 24) * mem[xo + c]
                             + ((word << 16) >> 24) * mem[xo + c + 1]
                             + ((word << 8) >> 24) * mem[xo + c + 2]
@@ -148,6 +162,20 @@ final class ModelKernel extends Kernel {
             }
         }
         mem[a4 + t * a2 + o] = acc + (a5 < 0 ? 0f : mem[a5 + o]);
+    }
+
+    private int q8Word(int array, int index) {
+        int w = 0;
+        if (array == 1) {
+            w = q8a[index];
+        } else if (array == 2) {
+            w = q8b[index];
+        } else if (array == 3) {
+            w = q8c[index];
+        } else {
+            w = q8d[index];
+        }
+        return w;
     }
 
     /**

@@ -44,11 +44,16 @@ public final class OpenClBackend implements ComputeBackend {
 
     private final OpenCLDevice device;
     private final long activationFloats;
+    private final long maxElements;
     private final ModelKernel k = new ModelKernel();
     private Arena mem;
-    private Arena q8 = new Arena(0);
-    private final Map<Weights, Long> resident = new IdentityHashMap<>();
-    private final Map<Weights, Long> scaleOffsets = new IdentityHashMap<>();
+    private Arena wmem;
+    private final List<Arena> q8 = new ArrayList<>();
+    /** Where each resident matrix lives. */
+    private record Placement(int array, long offset, long scales) {
+        static final int MEM = -1, WMEM = 0; // 1…4: the Q8_0 arrays
+    }
+    private final Map<Weights, Placement> resident = new IdentityHashMap<>();
     private final Map<Integer, List<HostRef>> hostArrays = new HashMap<>();
     private final ReferenceQueue<float[]> collected = new ReferenceQueue<>();
     private long executions;
@@ -74,6 +79,12 @@ public final class OpenClBackend implements ComputeBackend {
      * @param activationBytes  device memory for activations and KV caches, on top of the weights
      */
     public OpenClBackend(OpenCLDevice device, long activationBytes) {
+        this(device, activationBytes, MAX_ELEMENTS);
+    }
+
+    /** With a smaller per-array limit, so that tests can exercise weights spread over several arrays. */
+    OpenClBackend(OpenCLDevice device, long activationBytes, long maxArrayElements) {
+        this.maxElements = maxArrayElements;
         this.device = device;
         this.activationFloats = activationBytes / 4;
         // Device buffers are copies, never the Java arrays themselves (CL_MEM_USE_HOST_PTR): the GC
@@ -81,7 +92,11 @@ public final class OpenClBackend implements ComputeBackend {
         // address. Transfers happen only through explicit put/get of the staging arrays.
         device.setSharedMemory(false);
         k.setExplicit(true);
-        k.q8 = new int[1];
+        k.wmem = new float[1];
+        k.q8a = new int[1];
+        k.q8b = new int[1];
+        k.q8c = new int[1];
+        k.q8d = new int[1];
     }
 
     /** The OpenCL devices Aparapi sees, GPUs first. */
@@ -113,44 +128,86 @@ public final class OpenClBackend implements ComputeBackend {
 
     /** Bytes of device memory in use by weights and live activations. */
     public synchronized long deviceBytesInUse() {
-        return 4 * ((mem == null ? 0 : mem.used()) + q8.used());
+        long used = (mem == null ? 0 : mem.used()) + (wmem == null ? 0 : wmem.used());
+        for (Arena a : q8) used += a.used();
+        return 4 * used;
     }
 
     // ---------------------------------------------------------------- memory
 
+    /**
+     * Makes every matrix resident in one pass: float matrices in {@code wmem}, Q8_0 matrices packed
+     * into up to four int arrays (each under Aparapi's 2 GiB), their scales and everything else in
+     * {@code mem}. Call once, before the first op.
+     */
     @Override
     public synchronized void prepare(Collection<? extends Weights> weights) {
-        long floats = 0, bytes = 0;
-        for (Weights w : weights) {
-            if (resident.containsKey(w)) continue;
+        if (mem != null) throw new IllegalStateException("prepare must come before the first op");
+        List<Weights> todo = weights.stream().<Weights>map(w -> w).distinct().filter(w -> !resident.containsKey(w)).toList();
+        long scaleFloats = 0, denseFloats = 0;
+        List<Long> q8Words = new ArrayList<>();
+        long current = 0;
+        for (Weights w : todo) {
             if (w instanceof Q8_0 q) {
-                bytes += (long) q.rows * q.cols;
-                floats += Arena.ALIGN + q.scaleArray().length;
+                scaleFloats += Arena.ALIGN + q.scaleArray().length;
+                long words = ((long) q.rows * q.cols + 3) / 4 + Arena.ALIGN;
+                if (q8Words.isEmpty() || current + words > maxElements) {
+                    if (q8Words.size() == 4) throw new IllegalStateException("Q8_0 weights exceed four 2 GiB device arrays");
+                    q8Words.add(0L);
+                    current = 0;
+                }
+                current += words;
+                q8Words.set(q8Words.size() - 1, current);
             } else {
-                floats += Arena.ALIGN + (long) w.rows * w.cols;
+                denseFloats += Arena.ALIGN + (long) w.rows * w.cols;
             }
         }
-        if (mem == null) allocateMem(floats + activationFloats);
-        if (bytes > 0) {
-            if (q8.capacity() > 0) throw new IllegalStateException("Q8_0 weights must be prepared in one call");
-            long words = (bytes + 3) / 4 + weights.size() * (long) Arena.ALIGN;
-            if (words > MAX_ELEMENTS) {
-                throw new IllegalStateException(String.format("Q8_0 weights need %.1f GiB, more than one Aparapi device array"
-                        + " holds (2 GiB)", words * 4 / 1073741824.0));
+        if (denseFloats > maxElements) {
+            throw new IllegalStateException(String.format("float weights need %d MiB, more than one Aparapi device array holds"
+                    + " (2 GiB): quantize the decoder (q8_0) for the OpenCL backend", denseFloats * 4 / (1 << 20)));
+        }
+        allocateMem(scaleFloats + activationFloats);
+        if (denseFloats > 0) {
+            wmem = new Arena(denseFloats);
+            k.wmem = new float[(int) denseFloats];
+            k.put(k.wmem);
+        }
+        for (long words : q8Words) {
+            q8.add(new Arena(words));
+            int[] array = new int[(int) words];
+            switch (q8.size()) {
+                case 1 -> k.q8a = array;
+                case 2 -> k.q8b = array;
+                case 3 -> k.q8c = array;
+                default -> k.q8d = array;
             }
-            q8 = new Arena(words);
-            k.q8 = new int[(int) words];
         }
-        for (Weights w : weights) {
-            if (!resident.containsKey(w)) upload(w);
+        // Pack every Q8_0 matrix before the first execution: Aparapi copies an array that a field
+        // newly points to at the next execution, and an explicit put after that was not honoured.
+        List<Runnable> scaleUploads = new ArrayList<>();
+        for (Weights w : todo) {
+            if (w instanceof Q8_0 q) scaleUploads.add(placeQ8(q));
         }
-        if (bytes > 0) k.put(k.q8);
+        for (int i = 0; i < q8.size(); i++) k.put(q8Array(i + 1));
+        scaleUploads.forEach(Runnable::run);
+        for (Weights w : todo) {
+            if (!(w instanceof Q8_0)) upload(w);
+        }
         LOG.info(() -> String.format("%s: %d matrices resident, %.1f MiB of device memory", name(), resident.size(),
                 deviceBytesInUse() / 1048576.0));
     }
 
+    private int[] q8Array(int array) {
+        return switch (array) {
+            case 1 -> k.q8a;
+            case 2 -> k.q8b;
+            case 3 -> k.q8c;
+            default -> k.q8d;
+        };
+    }
+
     private void allocateMem(long floats) {
-        if (floats > MAX_ELEMENTS) {
+        if (floats > Math.max(maxElements, MAX_ELEMENTS)) {
             throw new IllegalStateException(String.format("float weights and activations need %d MiB, more than one Aparapi"
                     + " device array holds (2 GiB): quantize the decoder (q8_0) or lower the OpenCL activation memory",
                     floats * 4 / (1 << 20)));
@@ -164,32 +221,43 @@ public final class OpenClBackend implements ComputeBackend {
         if (mem == null) allocateMem(activationFloats);
     }
 
-    /** Makes one matrix resident: float data goes to the float arena, Q8_0 bytes into the packed ints. */
+    /** Packs a Q8_0 matrix into the first array with room; returns the upload of its scales (run later). */
+    private Runnable placeQ8(Q8_0 q) {
+        long words = ((long) q.rows * q.cols + 3) / 4;
+        for (int i = 0; i < q8.size(); i++) {
+            long at = q8.get(i).allocate(words);
+            if (at >= 0) {
+                int array = i + 1;
+                q.packInts(q8Array(array), (int) at);
+                return () -> resident.put(q, new Placement(array, at * 4, uploadFloats(q.scaleArray())));
+            }
+        }
+        throw new IllegalStateException("no room for a Q8_0 matrix of " + q.rows + "×" + q.cols);
+    }
+
+    /** Makes one float matrix resident: in wmem when prepared, else in mem. */
     private void upload(Weights w) {
         ensureMem();
-        if (w instanceof Q8_0 q) {
-            long words = ((long) q.rows * q.cols + 3) / 4;
-            long at = q8.allocate(words);
-            if (at < 0) throw new IllegalStateException("Q8_0 weights were not prepared: " + w.rows + "×" + w.cols);
-            q.packInts(k.q8, (int) at);
-            resident.put(w, at * 4);
-            scaleOffsets.put(w, uploadFloats(q.scaleArray()));
-        } else {
-            long total = (long) w.rows * w.cols;
-            long at = allocate(total);
-            float[] row = new float[w.cols];
-            int rowsPerChunk = Math.max(1, CHUNK / w.cols);
-            for (int r0 = 0; r0 < w.rows; r0 += rowsPerChunk) {
-                int r1 = Math.min(w.rows, r0 + rowsPerChunk);
-                float[] chunk = new float[(r1 - r0) * w.cols];
-                for (int r = r0; r < r1; r++) {
-                    w.rowToFloat(r, row);
-                    System.arraycopy(row, 0, chunk, (r - r0) * w.cols, w.cols);
-                }
-                transferIn(chunk, at + (long) r0 * w.cols);
-            }
-            resident.put(w, at);
+        if (w instanceof Q8_0) throw new IllegalStateException("Q8_0 weights must be prepared before use");
+        long total = (long) w.rows * w.cols;
+        boolean inWmem = wmem != null;
+        long at = inWmem ? wmem.allocate(total) : -1;
+        if (at < 0) {
+            inWmem = false;
+            at = allocate(total);
         }
+        float[] row = new float[w.cols];
+        int rowsPerChunk = Math.max(1, CHUNK / w.cols);
+        for (int r0 = 0; r0 < w.rows; r0 += rowsPerChunk) {
+            int r1 = Math.min(w.rows, r0 + rowsPerChunk);
+            float[] chunk = new float[(r1 - r0) * w.cols];
+            for (int r = r0; r < r1; r++) {
+                w.rowToFloat(r, row);
+                System.arraycopy(row, 0, chunk, (r - r0) * w.cols, w.cols);
+            }
+            transferIn(chunk, at + (long) r0 * w.cols, inWmem ? ModelKernel.UPLOAD_W : ModelKernel.UPLOAD);
+        }
+        resident.put(w, new Placement(inWmem ? Placement.WMEM : Placement.MEM, at, -1));
     }
 
     private long uploadFloats(float[] data) {
@@ -283,6 +351,10 @@ public final class OpenClBackend implements ComputeBackend {
 
     /** Host data → device range, in chunks through the smallest staging array that fits. */
     private void transferIn(float[] a, long at) {
+        transferIn(a, at, ModelKernel.UPLOAD);
+    }
+
+    private void transferIn(float[] a, long at, int op) {
         for (int o = 0; o < a.length; o += CHUNK) {
             int len = Math.min(CHUNK, a.length - o);
             int stage = stageFor(len);
@@ -292,7 +364,7 @@ public final class OpenClBackend implements ComputeBackend {
             k.a0 = len;
             k.a1 = (int) (at + o);
             k.a2 = stage;
-            exec(ModelKernel.UPLOAD, len);
+            exec(op, len);
         }
     }
 
@@ -358,16 +430,15 @@ public final class OpenClBackend implements ComputeBackend {
 
     @Override
     public synchronized void matmul(Weights w, float[] bias, float[] x, int n, float[] out) {
-        Long at = resident.get(w);
+        Placement at = resident.get(w);
         if (at == null) {
             if (w instanceof Q8_0) throw new IllegalStateException("Q8_0 weights must be prepared before use");
             upload(w);
             at = resident.get(w);
         }
-        Long scales = scaleOffsets.get(w);
         int xo = in(x), bo = bias == null ? -1 : in(bias), oo = out(out);
         long items = (long) n * w.rows;
-        params((int) items, w.cols, w.rows, xo, oo, bo, (int) (long) at, scales == null ? -1 : (int) (long) scales, 0, 0);
+        params((int) items, w.cols, w.rows, xo, oo, bo, (int) at.offset(), (int) at.scales(), at.array(), 0);
         exec(ModelKernel.MATMUL, items);
     }
 

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class OpenClBackendTest {
     static OpenClBackend GPU;
+    /** Resident weights, prepared before any op: two Q8_0 matrices in separate device arrays, one float matrix. */
+    static Q8_0 Q1, Q2;
+    static Weights.Dense PREPARED;
     static final CpuBackend CPU = new CpuBackend(2);
     static final Random RND = new Random(11);
     static final Arena ARENA = Arena.ofShared();
@@ -35,7 +38,12 @@ class OpenClBackendTest {
     static void open() {
         List<OpenCLDevice> devices = OpenClBackend.devices();
         assertFalse(devices.isEmpty(), "no OpenCL device: install pocl-opencl-icd and ocl-icd-libopencl1 (scripts/setup.sh)");
-        GPU = new OpenClBackend(devices.getFirst(), 64L << 20);
+        // a 2000-int limit per array puts each 50×128 Q8_0 matrix (1600 ints) in an array of its own
+        GPU = new OpenClBackend(devices.getFirst(), 64L << 20, 2000);
+        Q1 = Q8_0.quantize(bf16(50, 128));
+        Q2 = Q8_0.quantize(bf16(40, 128));
+        PREPARED = bf16(30, 64);
+        GPU.prepare(List.of(Q1, Q2, PREPARED));
     }
 
     @AfterAll
@@ -96,14 +104,14 @@ class OpenClBackendTest {
 
     @Test
     void matmulDenseAndQ8MatchCpu() {
-        Q8_0 q = Q8_0.quantize(bf16(50, 128));
-        GPU.prepare(List.of(q));
         // 200 tokens × 64 rows: large launches, where work-group reductions once went wrong on PoCL
         for (int n : new int[] {1, 3, 9, 200}) {
             Weights.Dense w = bf16(n == 200 ? 64 : 77, 96);
             compare((be, a) -> be.matmul(w, a[2], a[0], n, a[1]), 1, 1e-4, random(n * 96), new float[n * w.rows], random(w.rows));
             compare((be, a) -> be.matmul(w, null, a[0], n, a[1]), 1, 1e-4, random(n * 96), new float[n * w.rows]);
-            compare((be, a) -> be.matmul(q, null, a[0], n, a[1]), 1, 1e-4, random(n * 128), new float[n * 50]);
+            compare((be, a) -> be.matmul(Q1, null, a[0], n, a[1]), 1, 1e-4, random(n * 128), new float[n * 50]);
+            compare((be, a) -> be.matmul(Q2, a[2], a[0], n, a[1]), 1, 1e-4, random(n * 128), new float[n * 40], random(40));
+            compare((be, a) -> be.matmul(PREPARED, null, a[0], n, a[1]), 1, 1e-4, random(n * 64), new float[n * 30]);
         }
     }
 

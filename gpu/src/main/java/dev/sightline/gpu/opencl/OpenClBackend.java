@@ -41,6 +41,14 @@ public final class OpenClBackend implements ComputeBackend {
      * bounded by this (see docs/benchmarks.md on what that means for the full model).
      */
     static final long MAX_ELEMENTS = (Integer.MAX_VALUE / 4) - 1024;
+    /**
+     * Smallest host array behind device-resident data (48 MiB of elements). When the GC moves a
+     * Java array between executions, Aparapi re-creates its device buffer without copying in
+     * explicit mode (measured: a moved Q8_0 array read as zeros under ParallelGC). G1 never moves
+     * humongous objects (larger than half a region, regions are at most 32 MiB), so these arrays
+     * are made humongous and the backend insists on G1.
+     */
+    static final int MIN_RESIDENT_ELEMENTS = 12 << 20;
 
     private final OpenCLDevice device;
     private final long activationFloats;
@@ -86,6 +94,7 @@ public final class OpenClBackend implements ComputeBackend {
     OpenClBackend(OpenCLDevice device, long activationBytes, long maxArrayElements) {
         this.maxElements = maxArrayElements;
         this.device = device;
+        requireG1();
         this.activationFloats = activationBytes / 4;
         // Device buffers are copies, never the Java arrays themselves (CL_MEM_USE_HOST_PTR): the GC
         // may move a small array between two executions, and the device must not follow a stale
@@ -97,6 +106,15 @@ public final class OpenClBackend implements ComputeBackend {
         k.q8b = new int[1];
         k.q8c = new int[1];
         k.q8d = new int[1];
+    }
+
+    private static void requireG1() {
+        boolean g1 = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .anyMatch(b -> b.getName().startsWith("G1"));
+        if (!g1) {
+            throw new IllegalStateException("the OpenCL backend needs the G1 garbage collector (the JVM default;"
+                    + " remove -XX:+UseParallelGC/-XX:+UseSerialGC): other collectors move the arrays Aparapi's device buffers mirror");
+        }
     }
 
     /** The OpenCL devices Aparapi sees, GPUs first. */
@@ -168,13 +186,14 @@ public final class OpenClBackend implements ComputeBackend {
         }
         allocateMem(scaleFloats + activationFloats);
         if (denseFloats > 0) {
+            int length = (int) Math.max(denseFloats, MIN_RESIDENT_ELEMENTS);
             wmem = new Arena(denseFloats);
-            k.wmem = new float[(int) denseFloats];
+            k.wmem = new float[length];
             k.put(k.wmem);
         }
         for (long words : q8Words) {
             q8.add(new Arena(words));
-            int[] array = new int[(int) words];
+            int[] array = new int[(int) Math.max(words, MIN_RESIDENT_ELEMENTS)];
             switch (q8.size()) {
                 case 1 -> k.q8a = array;
                 case 2 -> k.q8b = array;
@@ -212,8 +231,9 @@ public final class OpenClBackend implements ComputeBackend {
                     + " device array holds (2 GiB): quantize the decoder (q8_0) or lower the OpenCL activation memory",
                     floats * 4 / (1 << 20)));
         }
-        mem = new Arena(floats);
-        k.mem = new float[(int) floats];
+        int length = (int) Math.max(floats, MIN_RESIDENT_ELEMENTS);
+        mem = new Arena(length);
+        k.mem = new float[length];
         k.put(k.mem);
     }
 

@@ -145,6 +145,23 @@ class OpenClBackendTest {
     }
 
     @Test
+    void residentWeightsSurviveGarbageCollections() {
+        float[] x = random(128);
+        float[] before = new float[50], after = new float[50];
+        GPU.matmul(Q1, null, x, 1, before);
+        GPU.toHost(before);
+        for (int g = 0; g < 3; g++) {
+            byte[][] churn = new byte[2000][];
+            for (int j = 0; j < churn.length; j++) churn[j] = new byte[10_000];
+            System.gc();
+        }
+        GPU.matmul(Q1, null, x, 1, after);
+        GPU.toHost(after);
+        assertClose(before, after, 0);
+        assertTrue(Math.abs(after[0]) > 0, "weights still on the device");
+    }
+
+    @Test
     void hostWritesAfterUseAreSeenAndResultsStayOnDevice() {
         float[] y = new float[64], x = new float[64];
         java.util.Arrays.fill(x, 1f);

@@ -39,6 +39,13 @@ public final class ImageEmbedding {
 
     /** The 4C-wide vectors before projection: [numImgTokens, 4C]. */
     public float[] mergedFeatures(ProcessedImage img) {
+        float[] out = mergedOnBackend(img);
+        be.toHost(out);
+        return out;
+    }
+
+    /** The merged vectors, left where the backend computed them. */
+    private float[] mergedOnBackend(ProcessedImage img) {
         int g = vision.gridSize();
         int half = g / 2;
         int th = img.tilesHigh(), tw = img.tilesWide();
@@ -47,12 +54,6 @@ public final class ImageEmbedding {
         if (count != img.numImgTokens()) {
             throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
         }
-        float[] out = mergedOnBackend(img, g, half, th, tw, rows, cols, count);
-        be.toHost(out);
-        return out;
-    }
-
-    private float[] mergedOnBackend(ProcessedImage img, int g, int half, int th, int tw, int rows, int cols, int count) {
         float[] out = new float[count * c4];
         for (int t = 0; t < th * tw; t++) {
             float[] f = vision.features(img.tiles().get(t));
@@ -85,15 +86,7 @@ public final class ImageEmbedding {
 
     /** Projected embedding rows for one image: [numImgTokens, hidden]. */
     public float[] embed(ProcessedImage img) {
-        int g = vision.gridSize();
-        int half = g / 2;
-        int th = img.tilesHigh(), tw = img.tilesWide();
-        int rows = half * th, cols = half * tw + 1;
-        int count = rows * cols + 1 + half * (half + 1);
-        if (count != img.numImgTokens()) {
-            throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
-        }
-        return project(mergedOnBackend(img, g, half, th, tw, rows, cols, count), count);
+        return project(mergedOnBackend(img), img.numImgTokens());
     }
 
     public float[] project(float[] merged, int n) {

@@ -40,6 +40,11 @@ public final class CheckpointWriter {
     private CheckpointWriter() {}
 
     public static Path write(Preset preset, Path dir, long seed) throws IOException {
+        return write(preset, dir, randomFiller(seed));
+    }
+
+    /** As {@link #write(Preset, Path, long)} with the weights chosen by {@code filler} (test fixtures). */
+    public static Path write(Preset preset, Path dir, SafeTensorsWriter.Filler filler) throws IOException {
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(dir.resolve("config.json").toFile(), config(preset));
@@ -67,7 +72,6 @@ public final class CheckpointWriter {
             acc += t.bytes();
         }
         String s1 = "model-00001-of-00002.safetensors", s2 = "model-00002-of-00002.safetensors";
-        SafeTensorsWriter.Filler filler = randomFiller(seed);
         SafeTensorsWriter.write(dir.resolve(s1), first, filler);
         SafeTensorsWriter.write(dir.resolve(s2), second, filler);
         Map<String, Object> index = new LinkedHashMap<>();
@@ -88,7 +92,7 @@ public final class CheckpointWriter {
     }
 
     /** BF16 N(0, 0.02²) (deterministic per tensor name and seed), ones for norms, zeros for biases. */
-    static SafeTensorsWriter.Filler randomFiller(long seed) {
+    public static SafeTensorsWriter.Filler randomFiller(long seed) {
         return new SafeTensorsWriter.Filler() {
             private String current;
             private SplittableRandom rnd;

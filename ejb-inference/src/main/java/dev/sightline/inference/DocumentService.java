@@ -61,7 +61,24 @@ public class DocumentService {
     public record Answer(String requestId, String text, String finishReason, int totalPages, List<Integer> pagesShown, List<Integer> citations,
                          int[] facesAnonymized, ModerationResult input, ModerationResult output, String mediaType, boolean embeddedModel) {}
 
+    /** A question about a document, ingested, screened and ready for the engine. */
+    public record Prepared(String requestId, GenerateRequest request, ModerationResult input, List<Integer> pagesShown,
+                           int totalPages, int[] facesAnonymized, String mediaType) {}
+
     public Answer ask(byte[] document, String question, int maxTokens) throws InterruptedException {
+        Prepared p = prepare(document, question, maxTokens);
+        try {
+            return answer(p, submit(p, GenerationListener.NONE).get());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Moderates the question, ingests the document, selects and anonymises the pages and builds the
+     * prompt. Everything that can refuse the request happens here, before any answer is streamed.
+     */
+    public Prepared prepare(byte[] document, String question, int maxTokens) {
         String requestId = UUID.randomUUID().toString();
         ModerationResult input = moderation.moderate(requestId, question, Direction.INPUT);
         if (input.blocked()) throw new ContentBlockedException(requestId, ModerationService.categories(input), "the question was blocked by the content policy");
@@ -88,22 +105,31 @@ public class DocumentService {
         // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
         int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
         GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens));
-        GenerateResponse r;
-        try {
-            r = inference.submit(req, GenerationListener.NONE).get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
-        ModerationResult output = moderation.moderate(requestId, r.text(), Direction.OUTPUT);
-        List<Integer> shownNumbers = shown.stream().map(Page::number).toList();
+        return new Prepared(requestId, req, input, shown.stream().map(Page::number).toList(), doc.totalPages(), faces, doc.mediaType());
+    }
+
+    /** Queues the generation (full queue: the inference service's 429). */
+    public java.util.concurrent.CompletableFuture<GenerateResponse> submit(Prepared p, GenerationListener listener) {
+        return inference.submit(p.request(), listener);
+    }
+
+    /** Output moderation of the whole answer and the citations among the pages shown. */
+    public Answer answer(Prepared p, GenerateResponse r) {
+        ModerationResult output = moderation.moderate(p.requestId(), r.text(), Direction.OUTPUT);
+        return new Answer(p.requestId(), output.blocked() ? null : output.redactedText(), output.blocked() ? "content_filter" : r.finishReason(),
+                p.totalPages(), p.pagesShown(), citations(r.text(), p.pagesShown()), p.facesAnonymized(), p.input(), output,
+                p.mediaType(), r.embeddedModel());
+    }
+
+    /** Pages the text cites as "page N" / "p. N" / "slide N", kept only when they were shown. */
+    public static List<Integer> citations(String text, List<Integer> shown) {
         TreeSet<Integer> cited = new TreeSet<>();
-        Matcher m = CITE.matcher(r.text());
+        Matcher m = CITE.matcher(text);
         while (m.find()) {
             int n = Integer.parseInt(m.group(1));
-            if (shownNumbers.contains(n)) cited.add(n);
+            if (shown.contains(n)) cited.add(n);
         }
-        return new Answer(requestId, output.blocked() ? null : output.redactedText(), output.blocked() ? "content_filter" : r.finishReason(),
-                doc.totalPages(), shownNumbers, List.copyOf(cited), faces, input, output, doc.mediaType(), r.embeddedModel());
+        return List.copyOf(cited);
     }
 
     /** PNG bytes of a rendered page, so it enters the face-blur stage like any uploaded image. */

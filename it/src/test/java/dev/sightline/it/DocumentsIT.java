@@ -26,12 +26,18 @@ class DocumentsIT extends DeployedEar {
 
 
     static HttpResponse<String> ask(byte[] doc, String question) throws Exception {
+        return ask(doc, question, false);
+    }
+
+    static HttpResponse<String> ask(byte[] doc, String question, boolean stream) throws Exception {
         String boundary = "----sightline" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes());
         body.writeBytes(doc);
         body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\n" + question
-                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n8\r\n--" + boundary + "--\r\n").getBytes());
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\n" + stream
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n" + (stream ? 40 : 8)
+                + "\r\n--" + boundary + "--\r\n").getBytes());
         return Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/api/documents/ask")).timeout(Duration.ofMinutes(3))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + Http.KEY)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
@@ -72,6 +78,35 @@ class DocumentsIT extends DeployedEar {
         assertTrue(shown.containsAll(List.of(9, 17, 25, 33)), shown.toString());
         j.path("citations").forEach(c -> assertTrue(shown.contains(c.asInt()), "cited page " + c + " was shown"));
         assertTrue(j.path("ai_disclosure").asText().contains("AI"));
+    }
+
+    /** The "data:" JSON events of a Server-Sent Events body, up to (not including) [DONE]. */
+    static List<JsonNode> events(String sse) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : sse.split("\n")) {
+            if (line.startsWith("data: ") && !line.equals("data: [DONE]")) out.add(Http.JSON.readTree(line.substring(6)));
+        }
+        assertTrue(sse.trim().endsWith("data: [DONE]"), sse);
+        return out;
+    }
+
+    @Test
+    void streamedAnswerSendsPagesThenDeltasThenDone() throws Exception {
+        HttpResponse<String> r = ask(topicsPdf(12), "What does the report say about the security audit?", true);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<JsonNode> ev = events(r.body());
+        assertEquals("pages", ev.getFirst().path("type").asText());
+        assertEquals(12, ev.getFirst().path("total_pages").asInt());
+        assertEquals(12, ev.getFirst().path("pages_shown").size());
+        JsonNode done = ev.getLast();
+        assertEquals("done", done.path("type").asText());
+        StringBuilder text = new StringBuilder();
+        ev.stream().filter(e -> e.path("type").asText().equals("delta")).forEach(e -> text.append(e.path("content").asText()));
+        assertTrue(ev.size() > 2, "answer deltas were streamed: " + r.body());
+        assertEquals(done.path("answer").asText(), text.toString());
+        assertTrue(done.path("ai_disclosure").asText().contains("AI"));
+        done.path("citations").forEach(c -> assertTrue(c.asInt() >= 1 && c.asInt() <= 12));
     }
 
     @Test

@@ -60,4 +60,20 @@ class OutputPiiIT {
         assertFalse(r.body().contains("contoso.org"), "no part of the address in any chunk: " + r.body());
         assertTrue(text.toString().contains("<EMAIL_ADDRESS>"), text.toString());
     }
+
+    @Test
+    void emailInADocumentAnswerIsReplacedPlainAndStreamed() throws Exception {
+        byte[] pdf = DocumentsIT.topicsPdf(3);
+        var plain = DocumentsIT.ask(pdf, "Who should I contact about the audit?", false);
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertFalse(plain.body().contains("contoso.org"), plain.body());
+        var streamed = DocumentsIT.ask(pdf, "Who should I contact about the audit?", true);
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertFalse(streamed.body().contains("contoso.org"), streamed.body());
+        StringBuilder text = new StringBuilder();
+        for (JsonNode e : DocumentsIT.events(streamed.body())) {
+            if (e.path("type").asText().equals("delta")) text.append(e.path("content").asText());
+        }
+        assertTrue(text.toString().contains("<EMAIL_ADDRESS>"), streamed.body());
+    }
 }

@@ -34,9 +34,13 @@ final class Http {
     }
 
     static Reply postJson(String path, String body) throws IOException, InterruptedException {
+        return postJson(path, body, KEY);
+    }
+
+    static Reply postJson(String path, String body, String key) throws IOException, InterruptedException {
         HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofMinutes(2))
                         .header("Content-Type", "application/json")
-                        .header("Authorization", "Bearer " + KEY)
+                        .header("Authorization", "Bearer " + key)
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body(), r);

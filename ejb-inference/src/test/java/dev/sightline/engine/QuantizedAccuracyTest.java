@@ -13,19 +13,27 @@ import dev.sightline.gpu.Quantization;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Q8_0 against the float path on the golden cases, teacher-forced: the reference's prompt and
+ * Q8_0 and Q4_0 against the float path on the golden cases, teacher-forced: the reference's prompt and
  * greedy continuation go through both models in one forward; at every continuation position we
  * compare top-1 and the cosine of the logits. Figures printed (docs/benchmarks.md) and held.
  */
 class QuantizedAccuracyTest {
-    @Test
-    void q8_0AgreesWithTheFloatPath() {
+    /**
+     * Q8_0 is held to issue #9's target (top-1 ≥ 99 %). Q4_0 is not: on this random tiny checkpoint
+     * (64-wide, near-flat logits) it measures 57 % top-1, min cosine 0.71, far from the 95 % target
+     * that trained weights are expected to reach; the bounds below only guard against regressions
+     * (docs/benchmarks.md).
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0, 0.99, 0.99", "Q4_0, 0.50, 0.65"})
+    void agreesWithTheFloatPath(Quantization quant, double minTop1, double minCosine) {
         int positions = 0, agree = 0;
         double minCos = 1;
-        try (CpuBackend be = new CpuBackend(); Engine exact = Engine.load(Golden.model(), be); Engine q8 = Engine.load(Golden.model(), be, Quantization.Q8_0)) {
+        try (CpuBackend be = new CpuBackend(); Engine exact = Engine.load(Golden.model(), be); Engine q8 = Engine.load(Golden.model(), be, quant)) {
             for (JsonNode entry : Golden.json("manifest.json").path("cases")) {
                 JsonNode c = Golden.json(entry.path("file").asText());
                 List<ChatMessage> messages = new ArrayList<>();
@@ -49,9 +57,9 @@ class QuantizedAccuracyTest {
             }
         }
         double top1 = agree / (double) positions;
-        System.out.printf("Q8_0 vs float: top-1 agreement %.1f%% (%d/%d teacher-forced positions), min logit cosine %.5f%n", 100 * top1, agree, positions, minCos);
-        assertTrue(top1 >= 0.95, "top-1 agreement " + top1);
-        assertTrue(minCos >= 0.99, "cosine " + minCos);
+        System.out.printf("%s vs float: top-1 agreement %.1f%% (%d/%d teacher-forced positions), min logit cosine %.5f%n", quant, 100 * top1, agree, positions, minCos);
+        assertTrue(top1 >= minTop1, quant + " top-1 agreement " + top1);
+        assertTrue(minCos >= minCosine, quant + " cosine " + minCos);
     }
 
     static float[] logits(Phi3VModel m, PreparedPrompt p, int[] seq, int k) {

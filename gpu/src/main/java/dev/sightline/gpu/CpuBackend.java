@@ -54,6 +54,10 @@ public final class CpuBackend implements ComputeBackend {
             gemvQ8(q, bias, x, out);
             return;
         }
+        if (w instanceof Q4_0 q && n == 1) {
+            gemvQ4(q, bias, x, out);
+            return;
+        }
         final int in = w.cols;
         final int outW = w.rows;
         int rowBlocks = (outW + ROW_BLOCK - 1) / ROW_BLOCK;
@@ -108,6 +112,18 @@ public final class CpuBackend implements ComputeBackend {
             int r1 = Math.min(rows, (t + 1) * block);
             for (int r = t * block; r < r1; r++) {
                 out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x) + (bias == null ? 0f : bias[r]);
+            }
+        });
+    }
+
+    /** Decode GEMV over Q4_0: nibbles unpacked and widened in registers, one pass over the weights. */
+    private void gemvQ4(Q4_0 w, float[] bias, float[] x, float[] out) {
+        final int rows = w.rows;
+        final int block = 64;
+        parallel((rows + block - 1) / block, t -> {
+            int r1 = Math.min(rows, (t + 1) * block);
+            for (int r = t * block; r < r1; r++) {
+                out[r] = VectorKernels.dotQ4(w.q, w.scales, r, w.cols, x) + (bias == null ? 0f : bias[r]);
             }
         });
     }

@@ -18,7 +18,7 @@ public final class Q8_0 extends Weights {
         this.scales = scales;
     }
 
-    /** Bytes that one full pass over this matrix reads (int8 values + scales). */
+    @Override
     public long bytes() {
         return (long) q.length + 4L * scales.length;
     }

@@ -4,17 +4,30 @@ import java.util.Locale;
 
 /** How decoder weights are held in memory: as stored (exact path) or quantised at load. */
 public enum Quantization {
-    NONE, Q8_0;
+    NONE, Q8_0, Q4_0;
 
     public static Quantization parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "none", "" -> NONE;
             case "q8_0", "q8" -> Q8_0;
-            default -> throw new IllegalArgumentException("unknown quantization '" + s + "' (none, q8_0)");
+            case "q4_0", "q4" -> Q4_0;
+            default -> throw new IllegalArgumentException("unknown quantization '" + s + "' (none, q8_0, q4_0)");
         };
     }
 
+    /**
+     * The output projection (lm_head) decides every token directly, with no later layer to average
+     * its error out: at 4 bits it is kept at Q8_0 (llama.cpp keeps its output matrix at 6 bits).
+     */
+    public Weights applyToOutput(Weights w) {
+        return this == Q4_0 ? dev.sightline.gpu.Q8_0.quantize(w) : apply(w);
+    }
+
     public Weights apply(Weights w) {
-        return this == NONE ? w : dev.sightline.gpu.Q8_0.quantize(w);
+        return switch (this) {
+            case NONE -> w;
+            case Q8_0 -> dev.sightline.gpu.Q8_0.quantize(w);
+            case Q4_0 -> dev.sightline.gpu.Q4_0.quantize(w);
+        };
     }
 }

@@ -86,6 +86,41 @@ public final class VectorKernels {
     }
 
     /**
+     * Σ_i w[row, i] · x[i] for one Q4_0 row. On 512-bit machines one 16-byte load per block gives
+     * both halves: low nibbles (weights 0–15) and high nibbles (16–31), each minus 8, widened to 16
+     * float lanes; elsewhere a scalar loop.
+     */
+    static float dotQ4(byte[] q, short[] scales, int row, int cols, float[] x) {
+        int bpr = cols / Q4_0.BLOCK;
+        int base = row * cols / 2;
+        if (F.vectorBitSize() >= 512) {
+            FloatVector acc0 = FloatVector.zero(F16L);
+            FloatVector acc1 = FloatVector.zero(F16L);
+            for (int b = 0; b < bpr; b++) {
+                var bytes = jdk.incubator.vector.ByteVector.fromArray(B16, q, base + b * 16);
+                var lo = bytes.and((byte) 0x0F).sub((byte) 8);
+                var hi = bytes.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+                FloatVector d = FloatVector.broadcast(F16L, Float.float16ToFloat(scales[row * bpr + b]));
+                int xo = b * Q4_0.BLOCK;
+                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F16L, 0)).mul(d).fma(FloatVector.fromArray(F16L, x, xo), acc0);
+                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F16L, 0)).mul(d).fma(FloatVector.fromArray(F16L, x, xo + 16), acc1);
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        float s = 0f;
+        for (int b = 0; b < bpr; b++) {
+            float bs = 0f;
+            int o = base + b * 16, xo = b * Q4_0.BLOCK;
+            for (int j = 0; j < 16; j++) {
+                int v = q[o + j];
+                bs += ((v & 0x0F) - 8) * x[xo + j] + (((v >> 4) & 0x0F) - 8) * x[xo + j + 16];
+            }
+            s += bs * Float.float16ToFloat(scales[row * bpr + b]);
+        }
+        return s;
+    }
+
+    /**
      * 4 weight rows × 4 activation rows: 16 dot products of length n with 16 accumulators held in
      * registers, so each loaded vector feeds 4 FMAs (the one-dot-at-a-time loop is load-bound).
      * w rows at wo + k·n, x rows at xo + j·n; result[k·4 + j].

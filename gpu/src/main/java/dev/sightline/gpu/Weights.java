@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * <p>Stored data stays where it is (normally a memory-mapped checkpoint file): nothing is copied
  * onto the heap.
  */
-public abstract sealed class Weights permits Weights.Dense, Q8_0 {
+public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
     public final int rows;
     public final int cols;
 
@@ -23,6 +23,9 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0 {
 
     /** Writes row {@code r} as float32 into {@code dst[0..cols)}. */
     public abstract void rowToFloat(int r, float[] dst);
+
+    /** Bytes that one full pass over this matrix reads, as held in memory. */
+    public abstract long bytes();
 
     /** Element (r, c) as float32 (slow path, for lookups such as embeddings' single rows). */
     public abstract float get(int r, int c);
@@ -43,6 +46,11 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0 {
             }
             this.dtype = dtype;
             this.data = data;
+        }
+
+        @Override
+        public long bytes() {
+            return data.byteSize();
         }
 
         @Override

@@ -44,13 +44,7 @@ public final class DecoderLayer {
 
     /** Bytes one decode step reads from this layer's matrices. */
     long weightBytes() {
-        return bytes(qkv) + bytes(o) + bytes(gateUp) + bytes(down);
-    }
-
-    static long bytes(Weights w) {
-        if (w instanceof dev.sightline.gpu.Q8_0 q) return q.bytes();
-        if (w instanceof Weights.Dense d) return d.data.byteSize();
-        return 0;
+        return qkv.bytes() + o.bytes() + gateUp.bytes() + down.bytes();
     }
 
     /**

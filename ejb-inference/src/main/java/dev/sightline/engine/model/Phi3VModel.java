@@ -33,7 +33,7 @@ public final class Phi3VModel {
         layers = new DecoderLayer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i, quant);
         finalNorm = ck.vector("model.norm.weight", hidden);
-        lmHead = quant.apply(ck.has("lm_head.weight") || !c.tieWordEmbeddings()
+        lmHead = quant.applyToOutput(ck.has("lm_head.weight") || !c.tieWordEmbeddings()
                 ? ck.matrix("lm_head.weight", c.vocabSize(), hidden)
                 : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);
@@ -62,7 +62,7 @@ public final class Phi3VModel {
 
     /** Bytes of weights one decode step streams (decoder matrices + lm_head; embedding rows are negligible). */
     public long decodeBytesPerToken() {
-        long b = DecoderLayer.bytes(lmHead);
+        long b = lmHead.bytes();
         for (DecoderLayer l : layers) b += l.weightBytes();
         return b;
     }

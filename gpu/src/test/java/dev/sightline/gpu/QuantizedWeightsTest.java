@@ -1,0 +1,105 @@
+package dev.sightline.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Q8_0 and Q4_0: round-trip error within the format's bound, and the fused decode GEMV equal to the dequantised rows. */
+class QuantizedWeightsTest {
+    static final CpuBackend BE = new CpuBackend(2);
+    static final Random RND = new Random(5);
+    static final java.lang.foreign.Arena ARENA = java.lang.foreign.Arena.ofShared();
+
+    @AfterAll
+    static void close() {
+        BE.close();
+        ARENA.close();
+    }
+
+    static Weights.Dense bf16(int rows, int cols) {
+        var seg = ARENA.allocate((long) rows * cols * 2);
+        for (int i = 0; i < rows * cols; i++) {
+            short s = (short) (Float.floatToIntBits((float) RND.nextGaussian()) >>> 16);
+            seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 2L * i, s);
+        }
+        return new Weights.Dense(DType.BF16, seg, rows, cols);
+    }
+
+    /** max |w − dequant(w)| over each 32-block, relative to the block's max |w|. */
+    static double worstBlockError(Weights exact, Weights q) {
+        float[] a = new float[exact.cols], b = new float[exact.cols];
+        double worst = 0;
+        for (int r = 0; r < exact.rows; r++) {
+            exact.rowToFloat(r, a);
+            q.rowToFloat(r, b);
+            for (int blk = 0; blk < exact.cols; blk += 32) {
+                double max = 0, err = 0;
+                for (int i = blk; i < blk + 32; i++) {
+                    max = Math.max(max, Math.abs(a[i]));
+                    err = Math.max(err, Math.abs(a[i] - b[i]));
+                }
+                if (max > 0) worst = Math.max(worst, err / max);
+            }
+        }
+        return worst;
+    }
+
+    static double rmsError(Weights exact, Weights q) {
+        float[] a = new float[exact.cols], b = new float[exact.cols];
+        double err = 0, sig = 0;
+        for (int r = 0; r < exact.rows; r++) {
+            exact.rowToFloat(r, a);
+            q.rowToFloat(r, b);
+            for (int i = 0; i < a.length; i++) {
+                err += (a[i] - b[i]) * (double) (a[i] - b[i]);
+                sig += a[i] * (double) a[i];
+            }
+        }
+        return Math.sqrt(err / sig);
+    }
+
+    @Test
+    void roundTripErrorIsHalfAStep() {
+        Weights.Dense w = bf16(40, 256);
+        // half a quantisation step: 0.5/127 for Q8_0; 0.5/7 for Q4_0 (plus float16 scale rounding)
+        assertTrue(worstBlockError(w, Q8_0.quantize(w)) <= 0.5 / 127 + 1e-6);
+        // Q4_0 picks the scale with the least squared error (it may clip the largest weight): its RMS
+        // error, relative to the weights' RMS, is what 16 levels on Gaussian blocks give (~0.08).
+        double q4 = rmsError(w, Q4_0.quantize(w));
+        assertTrue(q4 > 0.03 && q4 < 0.12, "Q4_0 relative RMS error " + q4);
+        assertTrue(rmsError(w, Q8_0.quantize(w)) < q4 / 8, "Q8_0 is far more exact than Q4_0");
+    }
+
+    @Test
+    void fusedGemvEqualsDequantisedRows() {
+        Weights.Dense w = bf16(70, 320);
+        for (Weights q : new Weights[] {Q8_0.quantize(w), Q4_0.quantize(w)}) {
+            float[] x = new float[320], out = new float[70], row = new float[320];
+            for (int i = 0; i < x.length; i++) x[i] = (float) RND.nextGaussian();
+            float[] bias = new float[70];
+            bias[3] = 2f;
+            BE.matmul(q, bias, x, 1, out);
+            for (int r = 0; r < 70; r++) {
+                q.rowToFloat(r, row);
+                double s = bias[r];
+                for (int i = 0; i < 320; i++) s += (double) row[i] * x[i];
+                assertEquals(s, out[r], 1e-4 * (1 + Math.abs(s)), q.getClass().getSimpleName() + " row " + r);
+                assertEquals(row[17], q.get(r, 17), 0f);
+            }
+        }
+    }
+
+    @Test
+    void bytesPerWeight() {
+        Weights.Dense w = bf16(32, 64);
+        assertEquals(32 * 64 * 2, w.bytes());
+        assertEquals(32 * 64 + 4 * 32 * 2, Q8_0.quantize(w).bytes());   // 8.5 bits per weight
+        assertEquals(32 * 64 / 2 + 2 * 32 * 2, Q4_0.quantize(w).bytes()); // 4.5 bits per weight
+        assertThrows(IllegalArgumentException.class, () -> Q4_0.quantize(bf16(2, 48)));
+        assertEquals(Quantization.Q4_0, Quantization.parse("q4"));
+    }
+}

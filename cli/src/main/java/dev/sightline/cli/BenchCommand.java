@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "checkpoint directory (e.g. from make-checkpoint --preset phi-3.5-vision)") Path model;
-    @Option(names = "--quantize", defaultValue = "none", description = "none or q8_0") String quantize;
+    @Option(names = "--quantize", defaultValue = "none", description = "none, q8_0 or q4_0") String quantize;
     @Option(names = "--decode-tokens", defaultValue = "16") int decodeTokens;
     @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
     @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
@@ -49,6 +49,8 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s; FMA peak %.1f GFLOP/s%n", t, F.vectorBitSize(), bw / 1e9, peak / 1e9);
             }
             var m = e.model();
+            System.gc();
+            System.out.println("memory after load: " + residentMemory());
             long bytesPerToken = m.decodeBytesPerToken();
             // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact).
             PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
@@ -78,6 +80,28 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("vision: %.2f s per crop, %.1f GFLOP/s = %.0f%% of FMA peak%n", vs, vflops / vs / 1e9, 100 * vflops / vs / peak);
         }
         return 0;
+    }
+
+    /**
+     * Resident memory from /proc/self/status: anonymous pages (heap: quantised weights, activations)
+     * apart from file pages (the memory-mapped checkpoint, which the kernel may drop and re-read).
+     */
+    static String residentMemory() {
+        try {
+            var lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"));
+            StringBuilder sb = new StringBuilder();
+            for (String l : lines) {
+                if (l.startsWith("VmRSS:") || l.startsWith("RssAnon:") || l.startsWith("RssFile:")) {
+                    String[] f = l.split("\\s+");
+                    sb.append(sb.isEmpty() ? "" : ", ").append(f[0].replace(":", "")).append(' ')
+                            .append(String.format("%.2f GB", Long.parseLong(f[1]) / 1e6 * 1.024));
+                }
+            }
+            Runtime rt = Runtime.getRuntime();
+            return sb.append(String.format("; Java heap in use %.2f GB", (rt.totalMemory() - rt.freeMemory()) / 1e9)).toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "not available (" + e.getMessage() + ")";
+        }
     }
 
     /** STREAM triad a = b + s·c over arrays far larger than the caches, best of 3. */

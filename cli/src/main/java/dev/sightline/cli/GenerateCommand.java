@@ -54,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p") Double topP;
     @Option(names = "--top-k") Integer topK;
     @Option(names = "--seed") Long seed;
-    @Option(names = "--quantize", defaultValue = "none", description = "decoder weights: none (exact) or q8_0") String quantize;
+    @Option(names = "--quantize", defaultValue = "none", description = "decoder weights: none (exact), q8_0 or q4_0") String quantize;
     @Option(names = "--json", description = "print one JSON object (input_ids, generated_ids, text, timings, …)") boolean json;
     @Option(names = "--dump-logits", description = "write the float32 LE logits at the last prompt position") Path dumpLogits;
 

@@ -103,16 +103,19 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
-    /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, rows split over threads. */
+    /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, four rows at a time, rows split over threads. */
     private void gemvQ8(Q8_0 w, float[] bias, float[] x, float[] out) {
         final int rows = w.rows;
         final int block = 64;
         int tasks = (rows + block - 1) / block;
         parallel(tasks, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
-            for (int r = t * block; r < r1; r++) {
-                out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x) + (bias == null ? 0f : bias[r]);
+            int r = t * block;
+            if (VectorKernels.wideGemv()) {
+                for (; r + 4 <= r1; r += 4) VectorKernels.dotQ8x4(w.q, w.scales, r, w.cols, x, out);
             }
+            for (; r < r1; r++) out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x);
+            if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
         });
     }
 
@@ -122,9 +125,12 @@ public final class CpuBackend implements ComputeBackend {
         final int block = 64;
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
-            for (int r = t * block; r < r1; r++) {
-                out[r] = VectorKernels.dotQ4(w.q, w.scales, r, w.cols, x) + (bias == null ? 0f : bias[r]);
+            int r = t * block;
+            if (VectorKernels.wideGemv()) {
+                for (; r + 4 <= r1; r += 4) VectorKernels.dotQ4x4(w.q, w.scales, r, w.cols, x, out);
             }
+            for (; r < r1; r++) out[r] = VectorKernels.dotQ4(w.q, w.scales, r, w.cols, x);
+            if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
         });
     }
 

@@ -78,6 +78,7 @@ final class BenchCommand implements Callable<Integer> {
             var c = e.config().clip();
             double vflops = 577.0 * 2 * e.config().clipLayersToRun() * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize());
             System.out.printf("vision: %.2f s per crop, %.1f GFLOP/s = %.0f%% of FMA peak%n", vs, vflops / vs / 1e9, 100 * vflops / vs / peak);
+            System.out.println("memory after the runs: " + residentMemory());
         }
         return 0;
     }

@@ -42,7 +42,8 @@ final class ArchiveScreen {
                 }
             }
         } catch (IOException e) {
-            throw new IngestException(IngestException.Kind.MALFORMED, "damaged archive: " + e.getMessage(), e);
+            String why = e instanceof java.io.EOFException ? "truncated" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IngestException(IngestException.Kind.MALFORMED, "damaged archive (" + why + ")", e);
         }
     }
 }

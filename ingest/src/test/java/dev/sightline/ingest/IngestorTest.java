@@ -1,5 +1,9 @@
 package dev.sightline.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,6 +151,35 @@ class IngestorTest {
         png.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
         IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(png.toByteArray()));
         assertEquals(422, e.status(), e.getMessage());
+    }
+
+    /**
+     * Tika's own hostile files (its microsoft-module test corpus): each gives a clear 4xx or bounded
+     * pages within a bounded time, never another exception. Outcomes as measured: truncated OOXML
+     * and the corrupted "oom" zip are refused as damaged archives, the "oom" CHM as unsupported, and
+     * the recursive-embedding and corrupt-list documents render (LibreOffice) to one page.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "testWORD_truncated.docx, 422",
+        "testZIP_corrupted_oom.zip, 422",
+        "testChm_oom.chm, 415",
+        "test_recursive_embedded.docx, 200",
+        "test_recursive_embedded_npe.docx, 200",
+        "test_recursive_embedded.doc, 200",
+        "testRTFCorruptListOverride.rtf, 200"})
+    void tikasHostileCorpus(String name, int expected) throws Exception {
+        byte[] bytes = corpus(name);
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            if (expected == 200) {
+                IngestedDocument d = INGEST.ingest(bytes);
+                assertTrue(d.totalPages() >= 1 && d.totalPages() <= IngestLimits.defaults().maxPages(), name + ": " + d.totalPages());
+            } else {
+                IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(bytes));
+                assertEquals(expected, e.status(), e.getMessage());
+                assertFalse(e.getMessage().contains("null"), e.getMessage());
+            }
+        });
     }
 
     @Test

@@ -138,6 +138,16 @@ class DocumentsIT extends DeployedEar {
         assertTrue((System.nanoTime() - t0) / 1e9 < 60);
         assertEquals(415, ask("plain words, not a document".getBytes(), "Summarize").statusCode());
         assertEquals(422, ask(java.util.Arrays.copyOf(topicsPdf(3), 120), "Summarize").statusCode());
+        // Tika's own hostile corpus: a truncated DOCX and a corrupted zip made to exhaust memory.
+        for (String name : new String[] {"testWORD_truncated.docx", "testZIP_corrupted_oom.zip"}) {
+            byte[] hostile;
+            try (InputStream in = DocumentsIT.class.getResourceAsStream("/test-documents/" + name)) {
+                hostile = in.readAllBytes();
+            }
+            HttpResponse<String> h = ask(hostile, "Summarize");
+            assertEquals(422, h.statusCode(), name + ": " + h.body());
+            assertTrue(Http.JSON.readTree(h.body()).path("detail").asText().startsWith("damaged archive"), h.body());
+        }
         assertEquals(200, Http.get("/v1/models").status(), "still serving");
     }
 }

@@ -7,6 +7,7 @@ import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.ingest.IngestLimits;
 import dev.sightline.ingest.IngestedDocument;
 import dev.sightline.ingest.Ingestor;
+import dev.sightline.ingest.IsolatedIngestor;
 import dev.sightline.ingest.Page;
 import dev.sightline.ingest.PageSelector;
 import dev.sightline.inference.safety.ContentBlockedException;
@@ -58,6 +59,14 @@ public class DocumentService {
     @ConfigProperty(name = "sightline.documents.timeout-seconds", defaultValue = "120")
     int timeoutSeconds;
 
+    @Inject
+    @ConfigProperty(name = "sightline.documents.isolation", defaultValue = "process")
+    String isolation;
+
+    @Inject
+    @ConfigProperty(name = "sightline.documents.worker-heap-mb", defaultValue = "1024")
+    int workerHeapMb;
+
     public record Answer(String requestId, String text, String finishReason, int totalPages, List<Integer> pagesShown, List<Integer> citations,
                          int[] facesAnonymized, ModerationResult input, ModerationResult output, String mediaType, boolean embeddedModel) {}
 
@@ -82,7 +91,11 @@ public class DocumentService {
         String requestId = UUID.randomUUID().toString();
         ModerationResult input = moderation.moderate(requestId, question, Direction.INPUT);
         if (input.blocked()) throw new ContentBlockedException(requestId, ModerationService.categories(input), "the question was blocked by the content policy");
-        IngestedDocument doc = new Ingestor(IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds))).ingest(document);
+        IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds));
+        // process (default): parsing and rendering in a child JVM that a hostile file can only kill itself
+        IngestedDocument doc = "thread".equalsIgnoreCase(isolation)
+                ? new Ingestor(limits).ingest(document)
+                : new IsolatedIngestor(limits, workerHeapMb, null).ingest(document);
         List<Page> shown = PageSelector.select(doc.pages(), question, imageBudget);
         // Instructions hidden in the document's text are prompt injection (J1): refuse such pages' text.
         String pageText = String.join("\n", shown.stream().map(Page::text).toList());

@@ -1,0 +1,52 @@
+package dev.sightline.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Ingestion in a child JVM: same pages as in-process, refusals carried over, a worker's death contained. */
+class IsolatedIngestorTest {
+    static final IngestLimits LIMITS = IngestLimits.defaults().withTimeout(Duration.ofSeconds(60));
+
+    @Test
+    void samePagesAsInProcess() throws Exception {
+        for (String name : new String[] {"testPDF.pdf", "testPPT.pptx"}) {
+            byte[] doc = IngestorTest.corpus(name);
+            IngestedDocument local = new Ingestor(LIMITS).ingest(doc);
+            IngestedDocument isolated = new IsolatedIngestor(LIMITS, 512, null).ingest(doc);
+            assertEquals(local.mediaType(), isolated.mediaType());
+            assertEquals(local.totalPages(), isolated.totalPages());
+            assertEquals(local.pages().size(), isolated.pages().size());
+            for (int i = 0; i < local.pages().size(); i++) {
+                Page a = local.pages().get(i), b = isolated.pages().get(i);
+                assertEquals(a.number(), b.number());
+                assertEquals(a.text(), b.text());
+                assertEquals(a.image().getWidth(), b.image().getWidth());
+                assertEquals(a.image().getRGB(a.image().getWidth() / 2, 40), b.image().getRGB(b.image().getWidth() / 2, 40), name);
+            }
+        }
+    }
+
+    @Test
+    void refusalsCrossTheProcessBoundary() throws Exception {
+        IngestException e = assertThrows(IngestException.class,
+                () -> new IsolatedIngestor(LIMITS, 512, null).ingest(IngestorTest.corpus("testWORD_truncated.docx")));
+        assertEquals(422, e.status());
+        assertTrue(e.getMessage().startsWith("damaged archive"), e.getMessage());
+        assertEquals(415, assertThrows(IngestException.class,
+                () -> new IsolatedIngestor(LIMITS, 512, null).ingest("just words".getBytes())).status());
+    }
+
+    @Test
+    void aWorkerThatRunsOutOfMemoryCostsOnlyItself() throws Exception {
+        // 16 MB of heap cannot hold Tika and a rendered page: the worker dies, this JVM carries on.
+        IngestException e = assertThrows(IngestException.class,
+                () -> new IsolatedIngestor(LIMITS, 16, null).ingest(IngestorTest.corpus("testPPT.pptx")));
+        assertEquals(422, e.status());
+        assertTrue(e.getMessage().contains("too much memory"), e.getMessage());
+        assertEquals(3, new IsolatedIngestor(LIMITS, 512, null).ingest(IngestorTest.corpus("testPPT.pptx")).totalPages());
+    }
+}

@@ -34,6 +34,8 @@ public final class Ingestor {
             Map.entry("application/vnd.oasis.opendocument.presentation", "odp"),
             Map.entry("application/rtf", "rtf"));
 
+    private static final String PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+
     private final IngestLimits limits;
 
     public Ingestor(IngestLimits limits) {
@@ -92,6 +94,11 @@ public final class Ingestor {
         if (type.equals("application/pdf")) return PdfPages.read(bytes, limits);
         if (type.startsWith("application/vnd.openxmlformats-officedocument.presentationml") || type.equals("application/vnd.ms-powerpoint")
                 || type.startsWith("application/vnd.ms-powerpoint.")) {
+            // POI draws charts and SmartArt blank: such decks go through LibreOffice when it is there.
+            if (type.equals(PPTX) && OfficeConverter.soffice() != null && SlidePages.hasChartsOrSmartArt(bytes)) {
+                IngestedDocument pdf = PdfPages.read(OfficeConverter.toPdf(bytes, "pptx", limits), limits);
+                return new IngestedDocument(type, pdf.totalPages(), pdf.pages());
+            }
             return SlidePages.read(bytes, type, limits);
         }
         if (type.startsWith("image/")) return ImagePages.read(bytes, type, limits);

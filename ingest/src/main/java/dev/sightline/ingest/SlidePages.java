@@ -18,10 +18,31 @@ import org.apache.poi.sl.usermodel.GroupShape;
 
 /**
  * PPTX/PPT slides drawn by Apache POI at the target size, with the text of their shapes. POI
- * leaves charts and SmartArt blank; decks that need them can be routed through LibreOffice.
+ * leaves native charts and SmartArt blank, so {@link Ingestor} sends PPTX decks that have them
+ * ({@link #hasChartsOrSmartArt}) through LibreOffice instead when it is installed.
  */
 final class SlidePages {
     private SlidePages() {}
+
+    /** Whether any slide of a PPTX holds a native chart or a SmartArt diagram (which POI cannot draw). */
+    static boolean hasChartsOrSmartArt(byte[] pptx) {
+        try (var show = new org.apache.poi.xslf.usermodel.XMLSlideShow(new ByteArrayInputStream(pptx))) {
+            for (var slide : show.getSlides()) {
+                if (hasChartsOrSmartArt(slide.getShapes())) return true;
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable here: the normal path reports it
+        }
+    }
+
+    private static boolean hasChartsOrSmartArt(List<org.apache.poi.xslf.usermodel.XSLFShape> shapes) {
+        for (var s : shapes) {
+            if (s instanceof org.apache.poi.xslf.usermodel.XSLFGraphicFrame f && (f.hasChart() || f.hasDiagram())) return true;
+            if (s instanceof org.apache.poi.xslf.usermodel.XSLFGroupShape g && hasChartsOrSmartArt(g.getShapes())) return true;
+        }
+        return false;
+    }
 
     static IngestedDocument read(byte[] bytes, String mediaType, IngestLimits limits) {
         try (SlideShow<?, ?> show = SlideShowFactory.create(new ByteArrayInputStream(bytes))) {

@@ -78,6 +78,22 @@ class IngestorTest {
         }
     }
 
+    /**
+     * POI draws native charts and SmartArt blank (measured: no ink at all on these slides), so such
+     * decks go through LibreOffice, which draws them; decks without them stay on POI.
+     */
+    @ParameterizedTest
+    @CsvSource({"testPPT_charts.pptx", "testPPT_diagramData.pptx"})
+    void chartAndSmartArtDecksAreRenderedByLibreOffice(String name) throws Exception {
+        byte[] deck = corpus(name);
+        assertTrue(SlidePages.hasChartsOrSmartArt(deck));
+        assertTrue(ink(SlidePages.read(deck, "pptx", IngestLimits.defaults()).pages().getFirst().image()) < 0.001, "POI leaves it blank");
+        IngestedDocument d = INGEST.ingest(deck);
+        assertEquals("application/vnd.openxmlformats-officedocument.presentationml.presentation", d.mediaType());
+        assertTrue(ink(d.pages().getFirst().image()) > 0.01, name + ": the chart/diagram is drawn");
+        assertFalse(SlidePages.hasChartsOrSmartArt(corpus("testPPT.pptx")));
+    }
+
     @Test
     void multiFrameTiffBecomesPages() throws Exception {
         ImageWriter w = ImageIO.getImageWritersByFormatName("tiff").next();

@@ -52,18 +52,36 @@ final class IngestCommand implements Callable<Integer> {
             }
             pages.add(o);
         }
+        List<Map<String, Object>> images = new ArrayList<>();
+        for (int i = 0; i < d.images().size(); i++) {
+            var im = d.images().get(i);
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("page", im.page());
+            o.put("width", im.image().getWidth());
+            o.put("height", im.image().getHeight());
+            if (out != null) {
+                Path f = out.resolve(String.format("embedded-%03d-page-%03d.png", i + 1, im.page()));
+                ImageIO.write(im.image(), "png", f.toFile());
+                o.put("image", f.toString());
+            }
+            images.add(o);
+        }
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("file", in.toString());
             o.put("media_type", d.mediaType());
             o.put("total_pages", d.totalPages());
             o.put("pages", pages);
+            o.put("embedded_images", images);
             o.put("ms", Math.round(ms));
             o.put("ms_per_page", d.pages().isEmpty() ? 0 : Math.round(ms / d.pages().size()));
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s: %s, %d page(s), %d rendered in %.0f ms%n", in, d.mediaType(), d.totalPages(), d.pages().size(), ms);
             for (Map<String, Object> p : pages) System.out.println("  page " + p.get("number") + ": " + p.get("text_length") + " chars" + (p.containsKey("image") ? " → " + p.get("image") : ""));
+            for (Map<String, Object> im : images) {
+                System.out.println("  embedded image on page " + im.get("page") + ": " + im.get("width") + "×" + im.get("height") + (im.containsKey("image") ? " → " + im.get("image") : ""));
+            }
         }
         return 0;
     }

@@ -14,7 +14,8 @@ import javax.imageio.ImageIO;
  * document that exhausts this process's heap or hangs it costs only this process.
  *
  * <p>Wire format (DataOutputStream): byte 0 = pages, then mediaType (UTF), totalPages, count and per
- * page number, text bytes, PNG bytes (each length-prefixed); byte 1 = refusal, then the
+ * page number, text bytes, PNG bytes (each length-prefixed), then the embedded images (count, per image
+ * page number and PNG bytes); byte 1 = refusal, then the
  * {@link IngestException.Kind} name (UTF) and the message bytes.
  */
 public final class IngestWorker {
@@ -39,6 +40,13 @@ public final class IngestWorker {
                 bytes(answer, p.text().getBytes(StandardCharsets.UTF_8));
                 ByteArrayOutputStream png = new ByteArrayOutputStream();
                 ImageIO.write(p.image(), "png", png);
+                bytes(answer, png.toByteArray());
+            }
+            answer.writeInt(d.images().size());
+            for (IngestedDocument.EmbeddedImage im : d.images()) {
+                answer.writeInt(im.page());
+                ByteArrayOutputStream png = new ByteArrayOutputStream();
+                ImageIO.write(im.image(), "png", png);
                 bytes(answer, png.toByteArray());
             }
         } catch (IngestException e) {

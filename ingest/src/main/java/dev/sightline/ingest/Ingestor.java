@@ -97,7 +97,7 @@ public final class Ingestor {
             // POI draws charts and SmartArt blank: such decks go through LibreOffice when it is there.
             if (type.equals(PPTX) && OfficeConverter.soffice() != null && SlidePages.hasChartsOrSmartArt(bytes)) {
                 IngestedDocument pdf = PdfPages.read(OfficeConverter.toPdf(bytes, "pptx", limits), limits);
-                return new IngestedDocument(type, pdf.totalPages(), pdf.pages());
+                return new IngestedDocument(type, pdf.totalPages(), pdf.pages(), pdf.images());
             }
             return SlidePages.read(bytes, type, limits);
         }
@@ -105,7 +105,7 @@ public final class Ingestor {
         String ext = OFFICE.get(type);
         if (ext != null) {
             IngestedDocument pdf = PdfPages.read(OfficeConverter.toPdf(bytes, ext, limits), limits);
-            return new IngestedDocument(type, pdf.totalPages(), pdf.pages());
+            return new IngestedDocument(type, pdf.totalPages(), pdf.pages(), pdf.images());
         }
         throw new IngestException(IngestException.Kind.UNSUPPORTED, "unsupported document type " + type);
     }

@@ -107,7 +107,13 @@ public final class IsolatedIngestor {
             String text = new String(bytes(in), StandardCharsets.UTF_8);
             pages.add(new Page(number, text, ImageIO.read(new ByteArrayInputStream(bytes(in)))));
         }
-        return new IngestedDocument(type, total, pages);
+        int m = in.readInt();
+        List<IngestedDocument.EmbeddedImage> images = new ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            int number = in.readInt();
+            images.add(new IngestedDocument.EmbeddedImage(number, ImageIO.read(new ByteArrayInputStream(bytes(in)))));
+        }
+        return new IngestedDocument(type, total, pages, images);
     }
 
     private static byte[] bytes(DataInputStream in) throws IOException {

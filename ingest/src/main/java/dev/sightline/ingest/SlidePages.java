@@ -52,6 +52,7 @@ final class SlidePages {
             List<? extends Slide<?, ?>> slides = show.getSlides();
             int n = Math.min(slides.size(), limits.maxPages());
             List<Page> pages = new ArrayList<>(n);
+            List<IngestedDocument.EmbeddedImage> images = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (Thread.currentThread().isInterrupted()) throw new IngestException(IngestException.Kind.TIMEOUT, "document took too long to render");
                 Slide<?, ?> slide = slides.get(i);
@@ -68,11 +69,31 @@ final class SlidePages {
                 StringBuilder text = new StringBuilder();
                 collectText(slide.getShapes(), text);
                 pages.add(new Page(i + 1, text.toString().strip(), img));
+                pictures(slide.getShapes(), i + 1, images);
             }
-            return new IngestedDocument(mediaType, slides.size(), pages);
+            return new IngestedDocument(mediaType, slides.size(), pages, images);
         } catch (IOException | RuntimeException e) {
             if (e instanceof IngestException ie) throw ie;
             throw new IngestException(IngestException.Kind.MALFORMED, "unreadable presentation: " + e.getMessage(), e);
+        }
+    }
+
+    /** Picture shapes (also inside groups), decoded when ImageIO reads their format and bounded in size. */
+    private static void pictures(List<? extends Shape<?, ?>> shapes, int number, List<IngestedDocument.EmbeddedImage> out) {
+        for (Shape<?, ?> s : shapes) {
+            if (out.size() >= IngestedDocument.MAX_IMAGES) return;
+            if (s instanceof GroupShape<?, ?> gs) pictures(gs.getShapes(), number, out);
+            if (!(s instanceof org.apache.poi.sl.usermodel.PictureShape<?, ?> pic) || pic.getPictureData() == null) continue;
+            try {
+                var dim = pic.getPictureData().getImageDimension();
+                if (!IngestedDocument.worthKeeping(dim.width, dim.height)) continue;
+                BufferedImage img = javax.imageio.ImageIO.read(new ByteArrayInputStream(pic.getPictureData().getData()));
+                if (img != null && IngestedDocument.worthKeeping(img.getWidth(), img.getHeight())) {
+                    out.add(new IngestedDocument.EmbeddedImage(number, img));
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable picture (EMF/WMF, damaged) is skipped
+            }
         }
     }
 

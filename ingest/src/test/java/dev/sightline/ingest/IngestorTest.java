@@ -95,6 +95,18 @@ class IngestorTest {
     }
 
     @Test
+    void embeddedImagesWithTheirPage() throws Exception {
+        IngestedDocument scan = INGEST.ingest(corpus("testOCR.pdf"));
+        assertEquals(1, scan.images().size());
+        assertEquals(1, scan.images().getFirst().page());
+        assertEquals(934, scan.images().getFirst().image().getWidth());
+        IngestedDocument deck = INGEST.ingest(corpus("testPPT_EmbeddedPDF.pptx"));
+        assertEquals(1, deck.images().size(), "the picture on the slide");
+        assertEquals(100, deck.images().getFirst().image().getWidth());
+        assertEquals(0, INGEST.ingest(corpus("testPDF.pdf")).images().size(), "text only");
+    }
+
+    @Test
     void multiFrameTiffBecomesPages() throws Exception {
         ImageWriter w = ImageIO.getImageWritersByFormatName("tiff").next();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -13,13 +13,18 @@ class IsolatedIngestorTest {
 
     @Test
     void samePagesAsInProcess() throws Exception {
-        for (String name : new String[] {"testPDF.pdf", "testPPT.pptx"}) {
+        for (String name : new String[] {"testPDF.pdf", "testPPT.pptx", "testOCR.pdf"}) {
             byte[] doc = IngestorTest.corpus(name);
             IngestedDocument local = new Ingestor(LIMITS).ingest(doc);
             IngestedDocument isolated = new IsolatedIngestor(LIMITS, 512, null).ingest(doc);
             assertEquals(local.mediaType(), isolated.mediaType());
             assertEquals(local.totalPages(), isolated.totalPages());
             assertEquals(local.pages().size(), isolated.pages().size());
+            assertEquals(local.images().size(), isolated.images().size());
+            for (int i = 0; i < local.images().size(); i++) {
+                assertEquals(local.images().get(i).page(), isolated.images().get(i).page());
+                assertEquals(local.images().get(i).image().getWidth(), isolated.images().get(i).image().getWidth());
+            }
             for (int i = 0; i < local.pages().size(); i++) {
                 Page a = local.pages().get(i), b = isolated.pages().get(i);
                 assertEquals(a.number(), b.number());

@@ -22,6 +22,8 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--max-pages", defaultValue = "300", description = "pages rendered at most") int maxPages;
     @Option(names = "--out", description = "directory for page-NNN.png images") Path out;
     @Option(names = "--json", description = "print JSON (type, pages with number, text length, image file, ms)") boolean json;
+    @Option(names = "--isolated", description = "parse and render in a child JVM, as the server does") boolean isolated;
+    @Option(names = "--worker-heap-mb", defaultValue = "1024", description = "the child JVM's heap with --isolated") int workerHeapMb;
 
     @Override
     public Integer call() throws Exception {
@@ -32,7 +34,8 @@ final class IngestCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         IngestedDocument d;
         try {
-            d = new Ingestor(IngestLimits.defaults().withMaxPages(maxPages)).ingest(bytes);
+            IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages);
+            d = isolated ? new dev.sightline.ingest.IsolatedIngestor(limits, workerHeapMb, null).ingest(bytes) : new Ingestor(limits).ingest(bytes);
         } catch (dev.sightline.ingest.IngestException e) {
             throw new Main.UserError(e.getMessage());
         }

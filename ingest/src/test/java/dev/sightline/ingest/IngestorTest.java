@@ -130,6 +130,7 @@ class IngestorTest {
             assertEquals(415, e.status());
             assertTrue(e.getMessage().contains("apt-get install"), e.getMessage());
         } else {
+            int jod = OfficeConverter.VIA_JODCONVERTER.get(), oneShot = OfficeConverter.VIA_ONE_SHOT.get();
             for (String f : List.of("footnotes.docx", "testEXCEL.xlsx", "testMasterFooter.odp", "testODFwithOOo3.odt")) {
                 IngestedDocument d = INGEST.ingest(corpus(f));
                 assertTrue(d.pages().size() >= 1, f);
@@ -139,6 +140,9 @@ class IngestorTest {
                 if (f.endsWith(".odp")) assertTrue(p.text().contains("Master footer is here"), p.text());
                 assertTrue(!p.text().isBlank(), f + ": page text from the converted PDF");
             }
+            // JODConverter converts the first three; the ODT that it cancels is retried one-shot.
+            assertEquals(jod + 3, OfficeConverter.VIA_JODCONVERTER.get());
+            assertEquals(oneShot + 1, OfficeConverter.VIA_ONE_SHOT.get());
         }
     }
 

@@ -52,8 +52,10 @@ final class BenchCommand implements Callable<Integer> {
             System.gc();
             System.out.println("memory after load: " + residentMemory());
             long bytesPerToken = m.decodeBytesPerToken();
-            // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact).
+            // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact). A first
+            // short generation lets the JIT compile the kernels: a server measures in steady state.
             PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
+            e.generate(shortPrompt, new SamplingParams(4, null, null, null, null, java.util.Set.of()), (id, s) -> {});
             GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
             double decodeTps = (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9);
             System.out.printf("decode (%s): %.2f tok/s, %.2f GB/token → %.1f GB/s = %.0f%% of stream bandwidth%n", quantize,

@@ -8,14 +8,15 @@ import java.util.stream.IntStream;
  * queries (attention) on a fixed pool sized to the cores.
  */
 public final class CpuBackend implements ComputeBackend {
-    /** Tokens processed per pass over a weight row block: keeps the activation block in cache. */
-    private static final int TOKEN_BLOCK = 32;
-    /** Output rows per task. */
+    /** Output rows per task of the few-token path. */
     private static final int ROW_BLOCK = 16;
 
     private final ForkJoinPool pool;
     private final int threads;
     private final ThreadLocal<float[]> rowBuffer = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> singleRow = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> transposeBuffer = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[8 * 2 * Gemm.L]);
 
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -48,6 +49,15 @@ public final class CpuBackend implements ComputeBackend {
         return b;
     }
 
+    private float[] rowBuffer(int size) {
+        float[] b = singleRow.get();
+        if (b.length < size) {
+            b = new float[size];
+            singleRow.set(b);
+        }
+        return b;
+    }
+
     @Override
     public void matmul(Weights w, float[] bias, float[] x, int n, float[] out) {
         if (w instanceof Q8_0 q && n == 1) {
@@ -58,48 +68,37 @@ public final class CpuBackend implements ComputeBackend {
             gemvQ4(q, bias, x, out);
             return;
         }
+        if (n >= Gemm.MIN_TOKENS) {
+            gemm(w, bias, x, n, out);
+            return;
+        }
         final int in = w.cols;
         final int outW = w.rows;
-        int rowBlocks = (outW + ROW_BLOCK - 1) / ROW_BLOCK;
-        parallel(rowBlocks, rb -> {
+        parallel((outW + ROW_BLOCK - 1) / ROW_BLOCK, rb -> {
             int r0 = rb * ROW_BLOCK;
             int r1 = Math.min(outW, r0 + ROW_BLOCK);
-            float[] rows = buffer(ROW_BLOCK * in);
-            float[] row = new float[0];
-            // Convert the block's weight rows once, then stream the tokens through them.
+            float[] row = rowBuffer(in);
             for (int r = r0; r < r1; r++) {
-                if (row.length != in) row = new float[in];
                 w.rowToFloat(r, row);
-                System.arraycopy(row, 0, rows, (r - r0) * in, in);
+                float b = bias == null ? 0f : bias[r];
+                for (int t = 0; t < n; t++) out[t * outW + r] = VectorKernels.dot(row, 0, x, t * in, in) + b;
             }
-            float[] r16 = new float[16];
-            for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
-                int t1 = Math.min(n, t0 + TOKEN_BLOCK);
-                int r = r0;
-                // 4×4 register-blocked tiles where both dimensions allow, plain dots for the edges.
-                for (; r + 4 <= r1 && t1 - t0 >= 4; r += 4) {
-                    int t = t0;
-                    for (; t + 4 <= t1; t += 4) {
-                        VectorKernels.dot4x4(rows, (r - r0) * in, x, t * in, in, r16);
-                        for (int k = 0; k < 16; k++) {
-                            int rr = r + k / 4;
-                            out[(t + k % 4) * outW + rr] = r16[k] + (bias == null ? 0f : bias[rr]);
-                        }
-                    }
-                    for (; t < t1; t++) {
-                        for (int rr = r; rr < r + 4; rr++) {
-                            out[t * outW + rr] = VectorKernels.dot(rows, (rr - r0) * in, x, t * in, in) + (bias == null ? 0f : bias[rr]);
-                        }
-                    }
-                }
-                for (; r < r1; r++) {
-                    int ro = (r - r0) * in;
-                    float b = bias == null ? 0f : bias[r];
-                    for (int t = t0; t < t1; t++) {
-                        out[t * outW + r] = VectorKernels.dot(rows, ro, x, t * in, in) + b;
-                    }
-                }
-            }
+        });
+    }
+
+    /** Prefill: x transposed once, then row blocks of the weights dequantised and multiplied in parallel. */
+    private void gemm(Weights w, float[] bias, float[] x, int n, float[] out) {
+        int nPad = Gemm.padded(n);
+        float[] xT = transposeBuffer.get();
+        if (xT.length < w.cols * nPad) {
+            xT = new float[w.cols * nPad];
+            transposeBuffer.set(xT);
+        }
+        Gemm.transpose(x, n, w.cols, xT, nPad);
+        float[] xt = xT;
+        parallel((w.rows + Gemm.ROW_BLOCK - 1) / Gemm.ROW_BLOCK, rb -> {
+            float[] wBuf = buffer(Gemm.ROW_BLOCK * w.cols);
+            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * Gemm.ROW_BLOCK, wBuf, rowBuffer(w.cols), tileBuffer.get());
         });
     }
 
@@ -119,24 +118,56 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
-    /** Decode GEMV over Q4_0: nibbles unpacked and widened in registers, one pass over the weights. */
+    /**
+     * Decode GEMV over Q4_0: x prepared once (see {@link VectorKernels#prepareQ4}), then two rows
+     * at a time in registers; a last group shorter than 128 columns, leftover rows and machines
+     * without 512-bit vectors take the scalar path.
+     */
     private void gemvQ4(Q4_0 w, float[] bias, float[] x, float[] out) {
-        final int rows = w.rows;
+        final int rows = w.rows, cols = w.cols, bpr = cols / Q4_0.BLOCK;
+        final boolean wide = VectorKernels.wideGemv();
+        final int vectorCols = wide ? cols / Q4_0.GROUP * Q4_0.GROUP : 0;
+        float[] xs = transposeBuffer.get();
+        if (xs.length < cols + bpr) {
+            xs = new float[cols + bpr];
+            transposeBuffer.set(xs);
+        }
+        float[] xsum = new float[0];
+        if (wide) {
+            xsum = singleRow.get();
+            if (xsum.length < bpr) {
+                xsum = new float[bpr];
+                singleRow.set(xsum);
+            }
+            VectorKernels.prepareQ4(x, cols, xs, xsum);
+        }
+        final float[] xsF = xs, xsumF = xsum;
         final int block = 64;
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
             int r = t * block;
-            if (VectorKernels.wideGemv()) {
-                for (; r + 4 <= r1; r += 4) VectorKernels.dotQ4x4(w.q, w.scales, r, w.cols, x, out);
+            if (wide) {
+                float[] d = buffer(2 * bpr);
+                for (; r + 2 <= r1; r += 2) {
+                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xsF, xsumF, d, out);
+                    if (vectorCols < cols) for (int i = r; i < r + 2; i++) out[i] += w.dot(i, vectorCols, x);
+                }
             }
-            for (; r < r1; r++) out[r] = VectorKernels.dotQ4(w.q, w.scales, r, w.cols, x);
+            for (; r < r1; r++) out[r] = w.dot(r, 0, x);
             if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
         });
     }
 
+    /** Queries per task of the blocked attention. */
+    private static final int QUERY_BLOCK = 64;
+
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
+        if (n >= 16 && headDim % Gemm.L == 0) {
+            blockedAttention(q, k, v, out, n, start, kvLen, heads, headDim, scale, causal);
+            return;
+        }
         final int width = heads * headDim;
         parallel(heads * n, task -> {
             int h = task / n;
@@ -165,33 +196,65 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
-    @Override
-    public void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width) {
-        for (int t = 0; t < n; t++) {
-            int o = t * width;
-            float ss = VectorKernels.dot(x, o, x, o, width);
-            float inv = (float) (1.0 / Math.sqrt(ss / width + eps));
-            for (int i = 0; i < width; i++) out[o + i] = weight[i] * (x[o + i] * inv);
+    /**
+     * Attention for many queries (prefill, the vision tower) as two matrix products per head and
+     * block of queries, on the GEMM micro-kernels: S = Q·Kᵀ (keys in vector lanes, Kᵀ built once per
+     * head), a row softmax, then O = P·V with V read in place. The per-(query, key) dot products of
+     * the decode path would pay a horizontal reduction for every key.
+     */
+    private void blockedAttention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
+                                  int heads, int headDim, float scale, boolean causal) {
+        final int width = heads * headDim, kvPad = Gemm.padded(kvLen);
+        float[] kT = transposeBuffer.get();
+        if (kT.length < width * kvPad) {
+            kT = new float[width * kvPad];
+            transposeBuffer.set(kT);
+        }
+        float[] keysT = kT;
+        parallel(heads, h -> { // keysT[(h·headDim + d)·kvPad + j] = k[j, h·headDim + d]
+            for (int d = 0; d < headDim; d++) {
+                int row = (h * headDim + d) * kvPad, col = h * headDim + d;
+                for (int j = 0; j < kvLen; j++) keysT[row + j] = k[j * width + col];
+                java.util.Arrays.fill(keysT, row + kvLen, row + kvPad, 0f);
+            }
+        });
+        int blocks = (n + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        parallel(heads * blocks, task -> {
+            int h = task / blocks, q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, n - q0);
+            int keys = causal ? Math.min(kvLen, start + q0 + rows) : kvLen; // no query of the block sees beyond
+            int keysPad = Gemm.padded(keys);
+            float[] s = buffer(rows * keysPad), tile = tileBuffer.get();
+            Gemm.multiply(q, q0 * width + h * headDim, width, rows, headDim, keysT, h * headDim * kvPad, kvPad, keysPad, s, 0, keysPad, tile);
+            for (int i = 0; i < rows; i++) {
+                int seen = causal ? Math.min(kvLen, start + q0 + i + 1) : kvLen;
+                VectorKernels.softmax(s, i * keysPad, seen, scale);
+                java.util.Arrays.fill(s, i * keysPad + seen, (i + 1) * keysPad, 0f);
+            }
+            Gemm.multiply(s, 0, keysPad, rows, keys, v, h * headDim, width, headDim, out, q0 * width + h * headDim, width, tile);
+        });
+    }
+
+    /** Rows [0, n) of an elementwise op, split over the pool when there is enough work to pay for it. */
+    private void rows(int n, int width, java.util.function.IntConsumer row) {
+        if ((long) n * width < 1 << 16) {
+            for (int t = 0; t < n; t++) row.accept(t);
+        } else {
+            parallel(n, row);
         }
     }
 
     @Override
-    public void layerNorm(float[] x, float[] weight, float[] bias, float eps, float[] out, int n, int width) {
-        for (int t = 0; t < n; t++) {
+    public void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width) {
+        rows(n, width, t -> {
             int o = t * width;
-            double mean = 0;
-            for (int i = 0; i < width; i++) mean += x[o + i];
-            mean /= width;
-            double var = 0;
-            for (int i = 0; i < width; i++) {
-                double d = x[o + i] - mean;
-                var += d * d;
-            }
-            var /= width;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
-            float mu = (float) mean;
-            for (int i = 0; i < width; i++) out[o + i] = (x[o + i] - mu) * inv * weight[i] + bias[i];
-        }
+            float ss = VectorKernels.dot(x, o, x, o, width);
+            VectorKernels.scaleMul(x, o, (float) (1.0 / Math.sqrt(ss / width + eps)), weight, out, width);
+        });
+    }
+
+    @Override
+    public void layerNorm(float[] x, float[] weight, float[] bias, float eps, float[] out, int n, int width) {
+        rows(n, width, t -> VectorKernels.layerNorm(x, t * width, weight, bias, eps, out, width));
     }
 
     @Override
@@ -216,24 +279,18 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void activate(Activation act, float[] x, int len) {
-        switch (act) {
-            case SILU -> { for (int i = 0; i < len; i++) x[i] = silu(x[i]); }
-            case QUICK_GELU -> { for (int i = 0; i < len; i++) x[i] = (float) (x[i] / (1.0 + Math.exp(-1.702 * x[i]))); }
-            case GELU_ERF -> { for (int i = 0; i < len; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0)))); }
+        if (act == Activation.GELU_ERF) { // the projector's, once per image: exact erf, scalar
+            for (int i = 0; i < len; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
+            return;
         }
-    }
-
-    private static float silu(float v) {
-        return (float) (v / (1.0 + Math.exp(-v)));
+        float k = act == Activation.SILU ? 1f : 1.702f; // x·σ(k·x): SiLU and CLIP's quick GELU
+        int chunk = 1 << 14;
+        rows((len + chunk - 1) / chunk, chunk, c -> VectorKernels.sigmoidGate(x, c * chunk, Math.min(len, (c + 1) * chunk), k));
     }
 
     @Override
     public void swiglu(float[] gateUp, float[] out, int n, int width) {
-        for (int t = 0; t < n; t++) {
-            int g = t * 2 * width;
-            int o = t * width;
-            for (int i = 0; i < width; i++) out[o + i] = silu(gateUp[g + i]) * gateUp[g + width + i];
-        }
+        rows(n, width, t -> VectorKernels.swiglu(gateUp, t * 2 * width, width, out, t * width));
     }
 
     @Override

@@ -4,17 +4,23 @@ import java.util.stream.IntStream;
 
 /**
  * Q4_0: each row in blocks of 32 weights, one float16 scale per block and 32 four-bit values
- * (q ∈ [0, 15], w ≈ (q − 8)·d, round to nearest, d chosen per block for the least squared error). 4.5 bits per weight, so
- * decode streams about half the bytes of Q8_0. Within a block, byte j holds weight j in its low
- * nibble and weight j + 16 in its high nibble (llama.cpp's order), so one 16-byte load gives two
- * contiguous 16-weight halves.
+ * (q ∈ [0, 15], w ≈ (q − 8)·d, round to nearest, d chosen per block for the least squared error).
+ * 4.5 bits per weight, so decode streams about half the bytes of Q8_0.
+ *
+ * <p>Nibble order (ours, chosen for the 512-bit kernel): a row is stored as 32-bit words in groups
+ * of 128 weights = 16 words; nibble k (bits 4k…4k+3) of word j holds weight 16·k + j of the group.
+ * One 64-byte load then yields, for each k, sixteen consecutive weights by a mask alone
+ * ({@code word & 0xF << 4k} = q·16^k, converted to float exactly; the 16^−k goes into x once per
+ * call), with no byte shuffles or widening. A last group shorter than 128 (m = 32, 64 or 96
+ * weights) uses m/8 words the same way: nibble k of word j holds weight (m/8)·k + j.
  */
 public final class Q4_0 extends Weights {
     public static final int BLOCK = 32;
-    final byte[] q;       // [rows × cols/2]
+    public static final int GROUP = 128;
+    final int[] q;        // [rows × cols/8]
     final short[] scales; // [rows × cols/32], float16
 
-    private Q4_0(int rows, int cols, byte[] q, short[] scales) {
+    private Q4_0(int rows, int cols, int[] q, short[] scales) {
         super(rows, cols);
         this.q = q;
         this.scales = scales;
@@ -22,12 +28,25 @@ public final class Q4_0 extends Weights {
 
     @Override
     public long bytes() {
-        return (long) q.length + 2L * scales.length;
+        return 4L * q.length + 2L * scales.length;
+    }
+
+    /** Word (within the row) that holds weight c. */
+    static int word(int c, int cols) {
+        int g = c / GROUP, per = Math.min(GROUP, cols - g * GROUP) / 8;
+        return g * 16 + (c - g * GROUP) % per;
+    }
+
+    /** Nibble (0…7) of {@link #word} that holds weight c. */
+    static int nibbleOf(int c, int cols) {
+        int g = c / GROUP, per = Math.min(GROUP, cols - g * GROUP) / 8;
+        return (c - g * GROUP) / per;
     }
 
     public static Q4_0 quantize(Weights w) {
         if (w.cols % BLOCK != 0) throw new IllegalArgumentException("Q4_0 needs columns divisible by 32, got " + w.cols);
-        byte[] q = new byte[Math.multiplyExact(w.rows, w.cols / 2)];
+        int words = w.cols / 8;
+        int[] q = new int[Math.multiplyExact(w.rows, words)];
         int bpr = w.cols / BLOCK;
         short[] scales = new short[w.rows * bpr];
         IntStream.range(0, w.rows).parallel().forEach(r -> {
@@ -38,10 +57,8 @@ public final class Q4_0 extends Weights {
                 float d = Float.float16ToFloat(d16); // quantise against the scale as stored
                 float inv = d == 0f ? 0f : 1f / d;
                 scales[r * bpr + b] = d16;
-                int o = (r * w.cols + b * BLOCK) / 2;
-                for (int j = 0; j < 16; j++) {
-                    int lo = nibble(row[b * BLOCK + j] * inv), hi = nibble(row[b * BLOCK + j + 16] * inv);
-                    q[o + j] = (byte) (lo | hi << 4);
+                for (int c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
+                    q[r * words + word(c, w.cols)] |= nibble(row[c] * inv) << (4 * nibbleOf(c, w.cols));
                 }
             }
         });
@@ -80,23 +97,24 @@ public final class Q4_0 extends Weights {
 
     @Override
     public void rowToFloat(int r, float[] dst) {
-        int bpr = cols / BLOCK;
-        for (int b = 0; b < bpr; b++) {
-            float d = Float.float16ToFloat(scales[r * bpr + b]);
-            int o = (r * cols + b * BLOCK) / 2;
-            for (int j = 0; j < 16; j++) {
-                int v = q[o + j];
-                dst[b * BLOCK + j] = ((v & 0x0F) - 8) * d;
-                dst[b * BLOCK + j + 16] = (((v >> 4) & 0x0F) - 8) * d;
-            }
+        int bpr = cols / BLOCK, words = cols / 8;
+        int c0 = VectorKernels.wideGemv() ? VectorKernels.q4RowToFloat(q, scales, r, cols, dst) : 0;
+        for (int c = c0; c < cols; c++) {
+            int n = (q[r * words + word(c, cols)] >>> (4 * nibbleOf(c, cols))) & 0xF;
+            dst[c] = (n - 8) * Float.float16ToFloat(scales[r * bpr + c / BLOCK]);
         }
+    }
+
+    /** Σ_{c ≥ from} w[r, c] · x[c], scalar (the kernels' tails and non-512-bit machines). */
+    float dot(int r, int from, float[] x) {
+        float s = 0f;
+        for (int c = from; c < cols; c++) s += get(r, c) * x[c];
+        return s;
     }
 
     @Override
     public float get(int r, int c) {
-        int b = c / BLOCK, j = c % BLOCK;
-        int v = q[(r * cols + b * BLOCK) / 2 + (j % 16)];
-        int n = j < 16 ? v & 0x0F : (v >> 4) & 0x0F;
-        return (n - 8) * Float.float16ToFloat(scales[r * (cols / BLOCK) + b]);
+        int n = (q[r * (cols / 8) + word(c, cols)] >>> (4 * nibbleOf(c, cols))) & 0xF;
+        return (n - 8) * Float.float16ToFloat(scales[r * (cols / BLOCK) + c / BLOCK]);
     }
 }

@@ -61,6 +61,10 @@ public final class Q8_0 extends Weights {
 
     @Override
     public void rowToFloat(int r, float[] dst) {
+        if (VectorKernels.wideGemv()) {
+            VectorKernels.q8RowToFloat(q, scales, r, cols, dst);
+            return;
+        }
         int bpr = cols / BLOCK;
         for (int b = 0; b < bpr; b++) {
             float d = scales[r * bpr + b];

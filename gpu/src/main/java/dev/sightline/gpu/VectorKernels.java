@@ -2,6 +2,7 @@ package dev.sightline.gpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -50,7 +51,7 @@ public final class VectorKernels {
         return s;
     }
 
-    private static final VectorSpecies<Byte> B16 = jdk.incubator.vector.ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
 
     /**
@@ -67,8 +68,8 @@ public final class VectorKernels {
                 int o = base + b * Q8_0.BLOCK;
                 int xo = b * Q8_0.BLOCK;
                 FloatVector d = FloatVector.broadcast(F16L, scales[row * bpr + b]);
-                FloatVector w0 = (FloatVector) jdk.incubator.vector.ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0);
-                FloatVector w1 = (FloatVector) jdk.incubator.vector.ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0);
+                FloatVector w0 = (FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0);
+                FloatVector w1 = (FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0);
                 acc0 = w0.mul(d).fma(FloatVector.fromArray(F16L, x, xo), acc0);
                 acc1 = w1.mul(d).fma(FloatVector.fromArray(F16L, x, xo + 16), acc1);
             }
@@ -85,15 +86,12 @@ public final class VectorKernels {
         return s;
     }
 
-    private static FloatVector b2f(byte[] q, int o) {
-        return (FloatVector) jdk.incubator.vector.ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0);
-    }
 
     /**
      * Four Q8_0 rows at once (512-bit only): out[row…row+3] = Σ_i q·scale·x. Four independent weight
      * streams keep more memory reads in flight than one (measured 8.2 vs 5.8 GB/s per core on a
      * matrix larger than L2), and each x vector loaded serves four rows. Per block the two 16-lane
-     * halves are summed first, then scaled once.
+     * halves are summed first, then scaled once. Written out without helpers (see {@link #dotQ4x2}).
      */
     static void dotQ8x4(byte[] q, float[] scales, int row, int cols, float[] x, float[] out) {
         int bpr = cols / Q8_0.BLOCK;
@@ -103,10 +101,10 @@ public final class VectorKernels {
         for (int b = 0; b < bpr; b++) {
             int k = b * Q8_0.BLOCK;
             FloatVector xl = FloatVector.fromArray(F16L, x, k), xh = FloatVector.fromArray(F16L, x, k + 16);
-            a0 = b2f(q, r0 + k + 16).fma(xh, b2f(q, r0 + k).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s0 + b]), a0);
-            a1 = b2f(q, r1 + k + 16).fma(xh, b2f(q, r1 + k).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s1 + b]), a1);
-            a2 = b2f(q, r2 + k + 16).fma(xh, b2f(q, r2 + k).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s2 + b]), a2);
-            a3 = b2f(q, r3 + k + 16).fma(xh, b2f(q, r3 + k).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s3 + b]), a3);
+            a0 = ((FloatVector) ByteVector.fromArray(B16, q, r0 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r0 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s0 + b]), a0);
+            a1 = ((FloatVector) ByteVector.fromArray(B16, q, r1 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r1 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s1 + b]), a1);
+            a2 = ((FloatVector) ByteVector.fromArray(B16, q, r2 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r2 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s2 + b]), a2);
+            a3 = ((FloatVector) ByteVector.fromArray(B16, q, r3 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r3 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s3 + b]), a3);
         }
         out[row] = a0.reduceLanes(VectorOperators.ADD);
         out[row + 1] = a1.reduceLanes(VectorOperators.ADD);
@@ -114,33 +112,128 @@ public final class VectorKernels {
         out[row + 3] = a3.reduceLanes(VectorOperators.ADD);
     }
 
-    /** One Q4_0 block's two halves (weights 0–15 and 16–31) as floats minus the offset 8, summed against x. */
-    private static FloatVector q4Block(byte[] q, int o, FloatVector xl, FloatVector xh) {
-        var bytes = jdk.incubator.vector.ByteVector.fromArray(B16, q, o);
-        var lo = (FloatVector) bytes.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F16L, 0);
-        var hi = (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F16L, 0);
-        return hi.fma(xh, lo.mul(xl));
-    }
+    private static final VectorSpecies<Integer> I16L = IntVector.SPECIES_512;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
-    /** Four Q4_0 rows at once (512-bit only), as {@link #dotQ8x4}. */
-    static void dotQ4x4(byte[] q, short[] scales, int row, int cols, float[] x, float[] out) {
-        int bpr = cols / Q4_0.BLOCK;
-        int half = cols / 2;
-        int r0 = row * half, r1 = r0 + half, r2 = r1 + half, r3 = r2 + half;
-        int s0 = row * bpr, s1 = s0 + bpr, s2 = s1 + bpr, s3 = s2 + bpr;
-        FloatVector a0 = FloatVector.zero(F16L), a1 = a0, a2 = a0, a3 = a0;
+    /** Q8_0 row r → float32 (512-bit only): 16 int8 lanes widened and scaled at a time. */
+    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, float[] dst) {
+        int bpr = cols / Q8_0.BLOCK;
         for (int b = 0; b < bpr; b++) {
-            int k = b * Q4_0.BLOCK, o = b * 16;
-            FloatVector xl = FloatVector.fromArray(F16L, x, k), xh = FloatVector.fromArray(F16L, x, k + 16);
-            a0 = q4Block(q, r0 + o, xl, xh).fma(FloatVector.broadcast(F16L, Float.float16ToFloat(scales[s0 + b])), a0);
-            a1 = q4Block(q, r1 + o, xl, xh).fma(FloatVector.broadcast(F16L, Float.float16ToFloat(scales[s1 + b])), a1);
-            a2 = q4Block(q, r2 + o, xl, xh).fma(FloatVector.broadcast(F16L, Float.float16ToFloat(scales[s2 + b])), a2);
-            a3 = q4Block(q, r3 + o, xl, xh).fma(FloatVector.broadcast(F16L, Float.float16ToFloat(scales[s3 + b])), a3);
+            FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
+            int o = r * cols + b * Q8_0.BLOCK, c = b * Q8_0.BLOCK;
+            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c);
+            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c + 16);
         }
-        out[row] = a0.reduceLanes(VectorOperators.ADD);
-        out[row + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[row + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[row + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Block scales h[from, from + n) float16 → float32 into dst[at…], 16 lanes at a time without a
+     * conversion instruction: the 15 magnitude bits moved to float's exponent/mantissa position give
+     * the value × 2^−112 (exact for normals, subnormals and zero), so one multiply by 2^112 finishes
+     * it; the sign bit is moved separately. (Written out in one method: C2 must inline vector code
+     * to keep it in registers.)
+     */
+    static void halfToFloat(short[] h, int from, int n, float[] dst, int at) {
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            IntVector v = (IntVector) ShortVector.fromArray(S16, h, from + i).convertShape(VectorOperators.S2I, I16L, 0);
+            FloatVector mag = v.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+            mag.reinterpretAsInts().or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, at + i);
+        }
+        for (; i < n; i++) dst[at + i] = Float.float16ToFloat(h[from + i]);
+    }
+
+    /**
+     * The whole 128-weight groups of Q4_0 row r → float32 (512-bit only); returns the first column
+     * not written (the start of a shorter last group, which the caller decodes).
+     */
+    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, float[] dst) {
+        int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
+        for (int g = 0; g < groups; g++) {
+            IntVector v = IntVector.fromArray(I16L, q, r * words + g * 16);
+            for (int k = 0; k < 8; k++) {
+                float d = Float.float16ToFloat(scales[r * bpr + g * 4 + k / 2]);
+                FloatVector n = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F16L, 0);
+                n.sub(8f).mul(d).intoArray(dst, g * Q4_0.GROUP + 16 * k);
+            }
+        }
+        return groups * Q4_0.GROUP;
+    }
+
+    /** 16^−k for the nibble position k of each weight of a 128-group (k = 7 is shifted down, so 1). */
+    private static final float[] NIBBLE_WEIGHT = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 1f};
+
+    /**
+     * x prepared once per Q4_0 GEMV call: xs = x · 16^−k over the whole groups (see {@link Q4_0}),
+     * and xsum[b] = Σ x over block b (for the −8 offset, applied once per row instead of per weight).
+     */
+    static void prepareQ4(float[] x, int cols, float[] xs, float[] xsum) {
+        int groups = cols / Q4_0.GROUP;
+        for (int g = 0; g < groups; g++) {
+            for (int k = 0; k < 8; k++) {
+                int o = g * Q4_0.GROUP + 16 * k;
+                FloatVector.fromArray(F16L, x, o).mul(NIBBLE_WEIGHT[k]).intoArray(xs, o);
+            }
+        }
+        for (int b = 0; b < cols / Q4_0.BLOCK; b++) {
+            xsum[b] = FloatVector.fromArray(F16L, x, b * 32).add(FloatVector.fromArray(F16L, x, b * 32 + 16)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * Two Q4_0 rows at once over their whole 128-groups (512-bit only): out[row + i] = Σ_c w·x for
+     * the columns below groups·128, including the −8 offset. One 64-byte load per row and group;
+     * each nibble is isolated by a mask and converted (q·16^k, exact), against xs = x·16^−k from
+     * {@link #prepareQ4}; per 32-weight block the two 16-lane halves are summed, then scaled by the
+     * block's d (the rows' float16 scales are converted into {@code d}, 2 × blocks, first), into
+     * two accumulators per row so that consecutive blocks do not wait on each other's FMA.
+     *
+     * <p>Every vector operation is written out here, with no helper methods: C2 inlines a helper
+     * only while its own compiled code is small, and a vector handed to a call that is not inlined
+     * is boxed on the heap. Measured: the same kernel through small helpers ran 10× slower after
+     * some recompilations.
+     */
+    static void dotQ4x2(int[] q, short[] scales, int row, int cols, float[] xs, float[] xsum, float[] d, float[] out) {
+        int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
+        halfToFloat(scales, row * bpr, 2 * bpr, d, 0);
+        int q0 = row * words, q1 = q0 + words;
+        FloatVector a0 = FloatVector.zero(F16L), a1 = a0, b0 = a0, b1 = a0;
+        for (int g = 0; g < groups; g++) {
+            int o = g * Q4_0.GROUP, b = g * 4, w = g * 16;
+            FloatVector x0 = FloatVector.fromArray(F16L, xs, o), x1 = FloatVector.fromArray(F16L, xs, o + 16);
+            FloatVector x2 = FloatVector.fromArray(F16L, xs, o + 32), x3 = FloatVector.fromArray(F16L, xs, o + 48);
+            FloatVector x4 = FloatVector.fromArray(F16L, xs, o + 64), x5 = FloatVector.fromArray(F16L, xs, o + 80);
+            FloatVector x6 = FloatVector.fromArray(F16L, xs, o + 96), x7 = FloatVector.fromArray(F16L, xs, o + 112);
+            IntVector v = IntVector.fromArray(I16L, q, q0 + w);
+            a0 = ((FloatVector) v.and(0xF0).convertShape(VectorOperators.I2F, F16L, 0)).fma(x1,
+                    ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F16L, 0)).mul(x0))
+                    .fma(FloatVector.broadcast(F16L, d[b]), a0);
+            a1 = ((FloatVector) v.and(0xF000).convertShape(VectorOperators.I2F, F16L, 0)).fma(x3,
+                    ((FloatVector) v.and(0xF00).convertShape(VectorOperators.I2F, F16L, 0)).mul(x2))
+                    .fma(FloatVector.broadcast(F16L, d[b + 1]), a1);
+            a0 = ((FloatVector) v.and(0xF00000).convertShape(VectorOperators.I2F, F16L, 0)).fma(x5,
+                    ((FloatVector) v.and(0xF0000).convertShape(VectorOperators.I2F, F16L, 0)).mul(x4))
+                    .fma(FloatVector.broadcast(F16L, d[b + 2]), a0);
+            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convertShape(VectorOperators.I2F, F16L, 0)).fma(x7,
+                    ((FloatVector) v.and(0xF000000).convertShape(VectorOperators.I2F, F16L, 0)).mul(x6))
+                    .fma(FloatVector.broadcast(F16L, d[b + 3]), a1);
+            v = IntVector.fromArray(I16L, q, q1 + w);
+            b0 = ((FloatVector) v.and(0xF0).convertShape(VectorOperators.I2F, F16L, 0)).fma(x1,
+                    ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F16L, 0)).mul(x0))
+                    .fma(FloatVector.broadcast(F16L, d[bpr + b]), b0);
+            b1 = ((FloatVector) v.and(0xF000).convertShape(VectorOperators.I2F, F16L, 0)).fma(x3,
+                    ((FloatVector) v.and(0xF00).convertShape(VectorOperators.I2F, F16L, 0)).mul(x2))
+                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 1]), b1);
+            b0 = ((FloatVector) v.and(0xF00000).convertShape(VectorOperators.I2F, F16L, 0)).fma(x5,
+                    ((FloatVector) v.and(0xF0000).convertShape(VectorOperators.I2F, F16L, 0)).mul(x4))
+                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 2]), b0);
+            b1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convertShape(VectorOperators.I2F, F16L, 0)).fma(x7,
+                    ((FloatVector) v.and(0xF000000).convertShape(VectorOperators.I2F, F16L, 0)).mul(x6))
+                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 3]), b1);
+        }
+        int full = groups * 4;
+        out[row] = a0.add(a1).reduceLanes(VectorOperators.ADD) - 8f * dot(d, 0, xsum, 0, full);
+        out[row + 1] = b0.add(b1).reduceLanes(VectorOperators.ADD) - 8f * dot(d, bpr, xsum, 0, full);
     }
 
     /** Whether the four-row GEMVs can run (they use 512-bit float lanes). */
@@ -148,77 +241,82 @@ public final class VectorKernels {
         return F.vectorBitSize() >= 512;
     }
 
-    /**
-     * Σ_i w[row, i] · x[i] for one Q4_0 row. On 512-bit machines one 16-byte load per block gives
-     * both halves: low nibbles (weights 0–15) and high nibbles (16–31), each minus 8, widened to 16
-     * float lanes; elsewhere a scalar loop.
-     */
-    static float dotQ4(byte[] q, short[] scales, int row, int cols, float[] x) {
-        int bpr = cols / Q4_0.BLOCK;
-        int base = row * cols / 2;
-        if (F.vectorBitSize() >= 512) {
-            FloatVector acc0 = FloatVector.zero(F16L);
-            FloatVector acc1 = FloatVector.zero(F16L);
-            for (int b = 0; b < bpr; b++) {
-                var bytes = jdk.incubator.vector.ByteVector.fromArray(B16, q, base + b * 16);
-                var lo = bytes.and((byte) 0x0F).sub((byte) 8);
-                var hi = bytes.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-                FloatVector d = FloatVector.broadcast(F16L, Float.float16ToFloat(scales[row * bpr + b]));
-                int xo = b * Q4_0.BLOCK;
-                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F16L, 0)).mul(d).fma(FloatVector.fromArray(F16L, x, xo), acc0);
-                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F16L, 0)).mul(d).fma(FloatVector.fromArray(F16L, x, xo + 16), acc1);
-            }
-            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    /** out[o+i] = x[o+i] · s · w[i], i < n (RMSNorm's last step). */
+    static void scaleMul(float[] x, int o, float s, float[] w, float[] out, int n) {
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector.fromArray(F, x, o + i).mul(s).mul(FloatVector.fromArray(F, w, i)).intoArray(out, o + i);
         }
-        float s = 0f;
-        for (int b = 0; b < bpr; b++) {
-            float bs = 0f;
-            int o = base + b * 16, xo = b * Q4_0.BLOCK;
-            for (int j = 0; j < 16; j++) {
-                int v = q[o + j];
-                bs += ((v & 0x0F) - 8) * x[xo + j] + (((v >> 4) & 0x0F) - 8) * x[xo + j + 16];
-            }
-            s += bs * Float.float16ToFloat(scales[row * bpr + b]);
-        }
-        return s;
+        for (; i < n; i++) out[o + i] = w[i] * (x[o + i] * s);
     }
 
-    /**
-     * 4 weight rows × 4 activation rows: 16 dot products of length n with 16 accumulators held in
-     * registers, so each loaded vector feeds 4 FMAs (the one-dot-at-a-time loop is load-bound).
-     * w rows at wo + k·n, x rows at xo + j·n; result[k·4 + j].
-     */
-    static void dot4x4(float[] w, int wo, float[] x, int xo, int n, float[] result) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    /** One row of LayerNorm (biased variance, two passes in float lanes). */
+    static void layerNorm(float[] x, int o, float[] w, float[] b, float eps, float[] out, int n) {
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        int step = F.length();
-        for (; i + step <= n; i += step) {
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i), x1 = FloatVector.fromArray(F, x, xo + n + i);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i), x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
-            FloatVector w0 = FloatVector.fromArray(F, w, wo + i);
-            c00 = w0.fma(x0, c00); c01 = w0.fma(x1, c01); c02 = w0.fma(x2, c02); c03 = w0.fma(x3, c03);
-            FloatVector w1 = FloatVector.fromArray(F, w, wo + n + i);
-            c10 = w1.fma(x0, c10); c11 = w1.fma(x1, c11); c12 = w1.fma(x2, c12); c13 = w1.fma(x3, c13);
-            FloatVector w2 = FloatVector.fromArray(F, w, wo + 2 * n + i);
-            c20 = w2.fma(x0, c20); c21 = w2.fma(x1, c21); c22 = w2.fma(x2, c22); c23 = w2.fma(x3, c23);
-            FloatVector w3 = FloatVector.fromArray(F, w, wo + 3 * n + i);
-            c30 = w3.fma(x0, c30); c31 = w3.fma(x1, c31); c32 = w3.fma(x2, c32); c33 = w3.fma(x3, c33);
+        for (; i + F.length() <= n; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, o + i));
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += x[o + i];
+        float mu = sum / n;
+        acc = FloatVector.zero(F);
+        for (i = 0; i + F.length() <= n; i += F.length()) {
+            FloatVector d = FloatVector.fromArray(F, x, o + i).sub(mu);
+            acc = d.fma(d, acc);
         }
-        result[0] = c00.reduceLanes(VectorOperators.ADD); result[1] = c01.reduceLanes(VectorOperators.ADD);
-        result[2] = c02.reduceLanes(VectorOperators.ADD); result[3] = c03.reduceLanes(VectorOperators.ADD);
-        result[4] = c10.reduceLanes(VectorOperators.ADD); result[5] = c11.reduceLanes(VectorOperators.ADD);
-        result[6] = c12.reduceLanes(VectorOperators.ADD); result[7] = c13.reduceLanes(VectorOperators.ADD);
-        result[8] = c20.reduceLanes(VectorOperators.ADD); result[9] = c21.reduceLanes(VectorOperators.ADD);
-        result[10] = c22.reduceLanes(VectorOperators.ADD); result[11] = c23.reduceLanes(VectorOperators.ADD);
-        result[12] = c30.reduceLanes(VectorOperators.ADD); result[13] = c31.reduceLanes(VectorOperators.ADD);
-        result[14] = c32.reduceLanes(VectorOperators.ADD); result[15] = c33.reduceLanes(VectorOperators.ADD);
-        if (i < n) {
-            for (int k = 0; k < 16; k++) {
-                int wr = wo + (k / 4) * n, xr = xo + (k % 4) * n;
-                for (int t = i; t < n; t++) result[k] += w[wr + t] * x[xr + t];
-            }
+        float var = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) var += (x[o + i] - mu) * (x[o + i] - mu);
+        float inv = (float) (1.0 / Math.sqrt(var / n + eps));
+        for (i = 0; i + F.length() <= n; i += F.length()) {
+            FloatVector.fromArray(F, x, o + i).sub(mu).mul(inv).fma(FloatVector.fromArray(F, w, i), FloatVector.fromArray(F, b, i)).intoArray(out, o + i);
         }
+        for (; i < n; i++) out[o + i] = (x[o + i] - mu) * inv * w[i] + b[i];
+    }
+
+    /** x ← x · σ(k·x) over [from, to): SiLU (k = 1) and quick GELU (k = 1.702). */
+    static void sigmoidGate(float[] x, int from, int to, float k) {
+        int i = from;
+        for (; i + F.length() <= to; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            v.div(v.mul(-k).lanewise(VectorOperators.EXP).add(1f)).intoArray(x, i);
+        }
+        for (; i < to; i++) x[i] = (float) (x[i] / (1.0 + Math.exp(-k * x[i])));
+    }
+
+    /** out[oo+i] = silu(gateUp[go+i]) · gateUp[go+n+i], i < n. */
+    static void swiglu(float[] gateUp, int go, int n, float[] out, int oo) {
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gateUp, go + i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, gateUp, go + n + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float g = gateUp[go + i];
+            out[oo + i] = (float) (g / (1.0 + Math.exp(-g))) * gateUp[go + n + i];
+        }
+    }
+
+    /** s[o…o+n) ← softmax(scale · s[o…o+n)), max subtracted first, float32. */
+    static void softmax(float[] s, int o, int n, float scale) {
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) m = m.max(FloatVector.fromArray(F, s, o + i));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) max = Math.max(max, s[o + i]);
+        float shift = max * scale;
+        FloatVector sum = FloatVector.zero(F);
+        for (i = 0; i + F.length() <= n; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, s, o + i).mul(scale).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(s, o + i);
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s[o + i] = (float) Math.exp(s[o + i] * scale - shift);
+            total += s[o + i];
+        }
+        float inv = 1f / total;
+        for (i = 0; i + F.length() <= n; i += F.length()) FloatVector.fromArray(F, s, o + i).mul(inv).intoArray(s, o + i);
+        for (; i < n; i++) s[o + i] *= inv;
     }
 
     /** y[yo+i] += a · x[xo+i]. */

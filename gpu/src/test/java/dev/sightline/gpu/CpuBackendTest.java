@@ -36,19 +36,24 @@ class CpuBackendTest {
         return new Weights.Dense(DType.BF16, seg, rows, cols);
     }
 
-    @Test
-    void matmulMatchesNaive() {
-        int rows = 37, cols = 83, n = 45;
+    /**
+     * Shapes that reach every path: one token and a few (row dots), whole and partial token vectors
+     * and row groups of the prefill GEMM, and a reduction longer than one of its chunks (bias added once).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33"})
+    void matmulMatchesNaive(int rows, int cols, int n) {
         try (Arena arena = Arena.ofShared()) {
             float[] w = random(rows * cols);
             Weights.Dense W = bf16(w, rows, cols, arena);
             float[] x = random(n * cols), bias = random(rows), out = new float[n * rows];
+            java.util.Arrays.fill(out, Float.NaN); // every element must be written
             BE.matmul(W, bias, x, n, out);
             for (int t = 0; t < n; t++) {
                 for (int r = 0; r < rows; r++) {
                     double s = bias[r];
                     for (int i = 0; i < cols; i++) s += (double) x[t * cols + i] * w[r * cols + i];
-                    assertEquals(s, out[t * rows + r], 1e-4 * (1 + Math.abs(s)));
+                    assertEquals(s, out[t * rows + r], 1e-4 * (1 + Math.abs(s)) * Math.sqrt(cols / 83.0), "t=" + t + " r=" + r);
                 }
             }
         }
@@ -68,15 +73,22 @@ class CpuBackendTest {
         }
     }
 
-    @Test
-    void causalAttentionMatchesNaive() {
-        int heads = 3, hd = 20, kv = 9, n = 4, start = kv - n, width = heads * hd;
+    /**
+     * Decode-sized (per-query dot products) and prefill/vision-sized (blocked on the GEMM kernels:
+     * whole and partial query blocks and row groups, a prompt after a cached prefix, non-causal).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "3, 20, 9, 4, true", "3, 32, 40, 40, true", "2, 64, 150, 70, true", "2, 32, 77, 77, false", "4, 16, 19, 17, false"})
+    void attentionMatchesNaive(int heads, int hd, int kv, int n, boolean causal) {
+        int start = kv - n, width = heads * hd;
         float[] q = random(n * width), k = random(kv * width), v = random(kv * width), out = new float[n * width];
+        java.util.Arrays.fill(out, Float.NaN);
         float scale = 0.3f;
-        BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, true);
+        BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, causal);
         for (int h = 0; h < heads; h++) {
             for (int t = 0; t < n; t++) {
-                int keys = start + t + 1;
+                int keys = causal ? start + t + 1 : kv;
                 double[] p = new double[keys];
                 double max = -1e30, sum = 0;
                 for (int j = 0; j < keys; j++) {
@@ -89,7 +101,7 @@ class CpuBackendTest {
                 for (int i = 0; i < hd; i++) {
                     double o = 0;
                     for (int j = 0; j < keys; j++) o += p[j] / sum * v[j * width + h * hd + i];
-                    assertEquals(o, out[t * width + h * hd + i], 1e-5);
+                    assertEquals(o, out[t * width + h * hd + i], 1e-5, "h=" + h + " t=" + t + " i=" + i);
                 }
             }
         }
@@ -131,6 +143,43 @@ class CpuBackendTest {
         assertEquals(-0.04550026389635842, x[0], 1e-7);
         assertEquals(0.0, x[1], 0);
         assertEquals(1.399789198096713, x[2], 1e-6);
+    }
+
+    /** Inputs large enough for the vector lanes, their scalar tails and the split over threads. */
+    @Test
+    void elementwiseOpsOnLargeInputs() {
+        int n = 40, w = 2003, len = n * w;
+        float[] x = random(len);
+        for (ComputeBackend.Activation act : new ComputeBackend.Activation[] {ComputeBackend.Activation.SILU, ComputeBackend.Activation.QUICK_GELU}) {
+            double k = act == ComputeBackend.Activation.SILU ? 1 : 1.702;
+            float[] y = x.clone();
+            BE.activate(act, y, len);
+            for (int i = 0; i < len; i++) assertEquals(x[i] / (1 + Math.exp(-k * x[i])), y[i], 1e-6 * (1 + Math.abs(x[i])), act + " at " + i);
+        }
+        float[] gateUp = random(n * 2 * w), out = new float[len];
+        BE.swiglu(gateUp, out, n, w);
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < w; i++) {
+                double g = gateUp[t * 2 * w + i];
+                assertEquals(g / (1 + Math.exp(-g)) * gateUp[t * 2 * w + w + i], out[t * w + i], 1e-5 * (1 + Math.abs(out[t * w + i])));
+            }
+        }
+        float[] g = random(w), b = random(w);
+        BE.layerNorm(x, g, b, 1e-5f, out, n, w);
+        for (int t = 0; t < n; t += 13) {
+            double mu = 0, var = 0;
+            for (int i = 0; i < w; i++) mu += x[t * w + i];
+            mu /= w;
+            for (int i = 0; i < w; i++) var += (x[t * w + i] - mu) * (x[t * w + i] - mu);
+            var /= w;
+            for (int i = 0; i < w; i++) assertEquals((x[t * w + i] - mu) / Math.sqrt(var + 1e-5) * g[i] + b[i], out[t * w + i], 1e-4);
+        }
+        BE.rmsNorm(x, g, 1e-5f, out, n, w);
+        for (int t = 0; t < n; t += 13) {
+            double ss = 0;
+            for (int i = 0; i < w; i++) ss += x[t * w + i] * x[t * w + i];
+            for (int i = 0; i < w; i++) assertEquals(g[i] * x[t * w + i] / Math.sqrt(ss / w + 1e-5), out[t * w + i], 1e-4);
+        }
     }
 
     @Test

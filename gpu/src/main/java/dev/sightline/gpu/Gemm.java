@@ -1,0 +1,171 @@
+package dev.sightline.gpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Prefill GEMM, out[n, rows] = x[n, cols] · Wᵀ (+ bias), for n ≥ {@link #MIN_TOKENS} tokens.
+ *
+ * <p>Vectorised over tokens, not over the reduction: x is transposed once per call into
+ * xT[cols][nPad], and the micro-kernel holds an 8-row × 2-vector (2·L tokens) tile of the result in
+ * 16 registers. Per step k it loads two token vectors of xT and broadcasts one weight of each of the
+ * 8 rows: 10 loads for 16 FMAs, so FMA throughput is the limit rather than loads (the earlier
+ * dot-product tile needed 8 full-vector loads per 16 FMAs from L2). The reduction runs in
+ * chunks of {@link #KC} so that a row block's weights and a token tile's xT stay in L2.
+ *
+ * <p>Weights are dequantised to float32 one row block at a time (any {@link Weights} format), the
+ * only pass over them; each dequantised block is then reused by every token tile.
+ */
+final class Gemm {
+    static final VectorSpecies<Float> F = VectorKernels.F;
+    static final int L = F.length();
+    /** Fewer tokens than this go through per-row dot products (decode, short tails). */
+    static final int MIN_TOKENS = 4;
+    /** Rows dequantised per task (a multiple of the micro-kernel's 8). */
+    static final int ROW_BLOCK = 32;
+    /** Reduction chunk: 32 rows × KC floats of weights + KC × 2L floats of xT stay in L2. */
+    static final int KC = 1024;
+
+    private Gemm() {}
+
+    /** xT[k·nPad + t] = x[t·cols + k]; tokens n..nPad are zero. */
+    static void transpose(float[] x, int n, int cols, float[] xT, int nPad) {
+        for (int k0 = 0; k0 < cols; k0 += 64) {
+            int k1 = Math.min(cols, k0 + 64);
+            for (int t = 0; t < n; t++) {
+                int xo = t * cols;
+                for (int k = k0; k < k1; k++) xT[k * nPad + t] = x[xo + k];
+            }
+            for (int k = k0; k < k1; k++) java.util.Arrays.fill(xT, k * nPad + n, k * nPad + nPad, 0f);
+        }
+    }
+
+    /** Tokens rounded up to whole vectors. */
+    static int padded(int n) {
+        return (n + L - 1) / L * L;
+    }
+
+    /**
+     * One row block: rows [r0, r0 + ROW_BLOCK) of the output for all n tokens. {@code wBuf} holds
+     * ROW_BLOCK × cols floats, {@code tile} 8 × 2L floats (both per thread).
+     */
+    static void rowBlock(Weights w, float[] bias, float[] xT, int n, int nPad, float[] out, int r0,
+                         float[] wBuf, float[] row, float[] tile) {
+        int cols = w.cols;
+        int rows = Math.min(ROW_BLOCK, w.rows - r0);
+        for (int j = 0; j < ROW_BLOCK; j++) {
+            if (j < rows) {
+                w.rowToFloat(r0 + j, row);
+                System.arraycopy(row, 0, wBuf, j * cols, cols);
+            } else {
+                java.util.Arrays.fill(wBuf, j * cols, (j + 1) * cols, 0f);
+            }
+        }
+        for (int k0 = 0; k0 < cols; k0 += KC) {
+            int k1 = Math.min(cols, k0 + KC);
+            boolean first = k0 == 0;
+            for (int t0 = 0; t0 < nPad; t0 += 2 * L) {
+                int vecs = Math.min(2, (nPad - t0) / L);
+                for (int g = 0; g < rows; g += 8) {
+                    if (vecs == 2) kernel8x2(wBuf, g * cols, cols, xT, 0, nPad, t0, k0, k1, tile);
+                    else kernel8x1(wBuf, g * cols, cols, xT, 0, nPad, t0, k0, k1, tile);
+                    int tw = vecs * L;
+                    for (int j = 0; j < 8 && g + j < rows; j++) {
+                        int r = r0 + g + j;
+                        float b = first && bias != null ? bias[r] : 0f;
+                        for (int t = t0; t < Math.min(n, t0 + tw); t++) {
+                            float v = tile[j * tw + (t - t0)] + b;
+                            if (first) out[t * w.rows + r] = v;
+                            else out[t * w.rows + r] += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[j·2L + t] = Σ_{k0 ≤ k < k1} w[wo + j·ldw + k] · xT[xo + k·ldx + t0 + t] for 8 rows j and 2L tokens t.
+     */
+    static void kernel8x2(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int t0, int k0, int k1, float[] tile) {
+        FloatVector c0a = FloatVector.zero(F), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+        FloatVector c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+        int w0 = wo, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+        for (int k = k0; k < k1; k++) {
+            int xk = xo + k * ldx + t0;
+            FloatVector xa = FloatVector.fromArray(F, xT, xk), xb = FloatVector.fromArray(F, xT, xk + L);
+            FloatVector b = FloatVector.broadcast(F, w[w0 + k]);
+            c0a = b.fma(xa, c0a); c0b = b.fma(xb, c0b);
+            b = FloatVector.broadcast(F, w[w1 + k]);
+            c1a = b.fma(xa, c1a); c1b = b.fma(xb, c1b);
+            b = FloatVector.broadcast(F, w[w2 + k]);
+            c2a = b.fma(xa, c2a); c2b = b.fma(xb, c2b);
+            b = FloatVector.broadcast(F, w[w3 + k]);
+            c3a = b.fma(xa, c3a); c3b = b.fma(xb, c3b);
+            b = FloatVector.broadcast(F, w[w4 + k]);
+            c4a = b.fma(xa, c4a); c4b = b.fma(xb, c4b);
+            b = FloatVector.broadcast(F, w[w5 + k]);
+            c5a = b.fma(xa, c5a); c5b = b.fma(xb, c5b);
+            b = FloatVector.broadcast(F, w[w6 + k]);
+            c6a = b.fma(xa, c6a); c6b = b.fma(xb, c6b);
+            b = FloatVector.broadcast(F, w[w7 + k]);
+            c7a = b.fma(xa, c7a); c7b = b.fma(xb, c7b);
+        }
+        int s = 2 * L;
+        c0a.intoArray(tile, 0); c0b.intoArray(tile, L);
+        c1a.intoArray(tile, s); c1b.intoArray(tile, s + L);
+        c2a.intoArray(tile, 2 * s); c2b.intoArray(tile, 2 * s + L);
+        c3a.intoArray(tile, 3 * s); c3b.intoArray(tile, 3 * s + L);
+        c4a.intoArray(tile, 4 * s); c4b.intoArray(tile, 4 * s + L);
+        c5a.intoArray(tile, 5 * s); c5b.intoArray(tile, 5 * s + L);
+        c6a.intoArray(tile, 6 * s); c6b.intoArray(tile, 6 * s + L);
+        c7a.intoArray(tile, 7 * s); c7b.intoArray(tile, 7 * s + L);
+    }
+
+    /** As {@link #kernel8x2} for the last single vector of tokens: tile[j·L + t]. */
+    static void kernel8x1(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int t0, int k0, int k1, float[] tile) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int w0 = wo, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+        for (int k = k0; k < k1; k++) {
+            FloatVector xa = FloatVector.fromArray(F, xT, xo + k * ldx + t0);
+            c0 = FloatVector.broadcast(F, w[w0 + k]).fma(xa, c0);
+            c1 = FloatVector.broadcast(F, w[w1 + k]).fma(xa, c1);
+            c2 = FloatVector.broadcast(F, w[w2 + k]).fma(xa, c2);
+            c3 = FloatVector.broadcast(F, w[w3 + k]).fma(xa, c3);
+            c4 = FloatVector.broadcast(F, w[w4 + k]).fma(xa, c4);
+            c5 = FloatVector.broadcast(F, w[w5 + k]).fma(xa, c5);
+            c6 = FloatVector.broadcast(F, w[w6 + k]).fma(xa, c6);
+            c7 = FloatVector.broadcast(F, w[w7 + k]).fma(xa, c7);
+        }
+        c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
+        c4.intoArray(tile, 4 * L); c5.intoArray(tile, 5 * L); c6.intoArray(tile, 6 * L); c7.intoArray(tile, 7 * L);
+    }
+
+    /**
+     * out[oo + r·ldo + t] = Σ_{k < depth} w[wo + r·ldw + k] · xT[xo + k·ldx + t] for r < rows and
+     * t < width (a multiple of L): the same micro-kernels with both operands in place and the result
+     * row-major (attention's QKᵀ and PV, where rows are queries and lanes keys or head dimensions).
+     */
+    static void multiply(float[] w, int wo, int ldw, int rows, int depth, float[] xT, int xo, int ldx, int width,
+                         float[] out, int oo, int ldo, float[] tile) {
+        int r = 0;
+        for (; r + 8 <= rows; r += 8) {
+            for (int t0 = 0; t0 < width; t0 += 2 * L) {
+                int tw = Math.min(2 * L, width - t0);
+                if (tw == 2 * L) kernel8x2(w, wo + r * ldw, ldw, xT, xo, ldx, t0, 0, depth, tile);
+                else kernel8x1(w, wo + r * ldw, ldw, xT, xo, ldx, t0, 0, depth, tile);
+                for (int j = 0; j < 8; j++) System.arraycopy(tile, j * tw, out, oo + (r + j) * ldo + t0, tw);
+            }
+        }
+        for (; r < rows; r++) { // the last rows, one at a time
+            int wr = wo + r * ldw;
+            for (int t0 = 0; t0 < width; t0 += L) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int k = 0; k < depth; k++) {
+                    acc = FloatVector.broadcast(F, w[wr + k]).fma(FloatVector.fromArray(F, xT, xo + k * ldx + t0), acc);
+                }
+                acc.intoArray(out, oo + r * ldo + t0);
+            }
+        }
+    }
+}

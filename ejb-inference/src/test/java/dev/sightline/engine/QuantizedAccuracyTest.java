@@ -31,35 +31,47 @@ class QuantizedAccuracyTest {
     @ParameterizedTest
     @CsvSource({"Q8_0, 0.99, 0.99", "Q4_0, 0.50, 0.65"})
     void agreesWithTheFloatPath(Quantization quant, double minTop1, double minCosine) {
+        Agreement r;
+        try (CpuBackend be = new CpuBackend(); Engine exact = Engine.load(Golden.model(), be); Engine q = Engine.load(Golden.model(), be, quant)) {
+            r = agreement(exact, q);
+        }
+        System.out.printf("%s vs float: top-1 agreement %.1f%% (%d/%d teacher-forced positions), min logit cosine %.5f%n", quant, 100 * r.top1(), r.agree(), r.positions(), r.minCosine());
+        assertTrue(r.top1() >= minTop1, quant + " top-1 agreement " + r.top1());
+        assertTrue(r.minCosine() >= minCosine, quant + " cosine " + r.minCosine());
+    }
+
+    record Agreement(int agree, int positions, double minCosine) {
+        double top1() {
+            return agree / (double) positions;
+        }
+    }
+
+    /** Teacher-forced comparison of two engines over every golden case (see the class comment). */
+    static Agreement agreement(Engine exact, Engine other) {
         int positions = 0, agree = 0;
         double minCos = 1;
-        try (CpuBackend be = new CpuBackend(); Engine exact = Engine.load(Golden.model(), be); Engine q8 = Engine.load(Golden.model(), be, quant)) {
-            for (JsonNode entry : Golden.json("manifest.json").path("cases")) {
-                JsonNode c = Golden.json(entry.path("file").asText());
-                List<ChatMessage> messages = new ArrayList<>();
-                for (JsonNode m : c.path("messages")) messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
-                List<RgbImage> images = new ArrayList<>();
-                for (JsonNode im : c.path("images")) images.add(Golden.image(im.path("file").asText()));
-                PreparedPrompt p = exact.prepare(messages, images, c.path("num_crops").asInt());
-                int[] gen = Golden.ints(c.path("generation").path("generated_ids"));
-                int[] seq = Arrays.copyOf(p.inputIds(), p.inputIds().length + gen.length - 1);
-                System.arraycopy(gen, 0, seq, p.inputIds().length, gen.length - 1);
-                int k = gen.length; // the last prompt position and every continuation position
-                float[] a = logits(exact.model(), p, seq, k);
-                float[] b = logits(q8.model(), p, seq, k);
-                int vocab = exact.config().vocabSize();
-                for (int i = 0; i < k; i++) {
-                    float[] la = Arrays.copyOfRange(a, i * vocab, (i + 1) * vocab), lb = Arrays.copyOfRange(b, i * vocab, (i + 1) * vocab);
-                    positions++;
-                    if (Sampler.argmax(la) == Sampler.argmax(lb)) agree++;
-                    minCos = Math.min(minCos, cosine(la, lb));
-                }
+        for (JsonNode entry : Golden.json("manifest.json").path("cases")) {
+            JsonNode c = Golden.json(entry.path("file").asText());
+            List<ChatMessage> messages = new ArrayList<>();
+            for (JsonNode m : c.path("messages")) messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+            List<RgbImage> images = new ArrayList<>();
+            for (JsonNode im : c.path("images")) images.add(Golden.image(im.path("file").asText()));
+            PreparedPrompt p = exact.prepare(messages, images, c.path("num_crops").asInt());
+            int[] gen = Golden.ints(c.path("generation").path("generated_ids"));
+            int[] seq = Arrays.copyOf(p.inputIds(), p.inputIds().length + gen.length - 1);
+            System.arraycopy(gen, 0, seq, p.inputIds().length, gen.length - 1);
+            int k = gen.length; // the last prompt position and every continuation position
+            float[] a = logits(exact.model(), p, seq, k);
+            float[] b = logits(other.model(), p, seq, k);
+            int vocab = exact.config().vocabSize();
+            for (int i = 0; i < k; i++) {
+                float[] la = Arrays.copyOfRange(a, i * vocab, (i + 1) * vocab), lb = Arrays.copyOfRange(b, i * vocab, (i + 1) * vocab);
+                positions++;
+                if (Sampler.argmax(la) == Sampler.argmax(lb)) agree++;
+                minCos = Math.min(minCos, cosine(la, lb));
             }
         }
-        double top1 = agree / (double) positions;
-        System.out.printf("%s vs float: top-1 agreement %.1f%% (%d/%d teacher-forced positions), min logit cosine %.5f%n", quant, 100 * top1, agree, positions, minCos);
-        assertTrue(top1 >= minTop1, quant + " top-1 agreement " + top1);
-        assertTrue(minCos >= minCosine, quant + " cosine " + minCos);
+        return new Agreement(agree, positions, minCos);
     }
 
     static float[] logits(Phi3VModel m, PreparedPrompt p, int[] seq, int k) {

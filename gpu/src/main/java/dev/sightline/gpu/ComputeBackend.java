@@ -23,6 +23,26 @@ public interface ComputeBackend extends AutoCloseable {
     void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                    int heads, int headDim, float scale, boolean causal);
 
+    /**
+     * Whether this backend can keep a KV cache as float16 ({@link #storeHalf} and the float16
+     * {@link #attention(float[], short[], short[], float[], int, int, int, int, int, float, boolean)}):
+     * half the memory and half the bytes that decode attention reads per cached position.
+     */
+    default boolean halfKvCache() {
+        return false;
+    }
+
+    /** dst[dstOff + r·width + i] = float16(src[srcOff + r·srcStride + i]), clamped to ±65504 (float16's largest). */
+    default void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int dstOff, int rows, int width) {
+        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
+    }
+
+    /** {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over float16 keys and values. */
+    default void attention(float[] q, short[] k, short[] v, float[] out, int n, int start, int kvLen,
+                           int heads, int headDim, float scale, boolean causal) {
+        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
+    }
+
     /** RMSNorm per row: out = x / sqrt(mean(x²) + eps) · weight (normalise first, then weight, as HF). */
     void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width);
 

@@ -158,6 +158,78 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
+    @Override
+    public boolean halfKvCache() {
+        return true;
+    }
+
+    @Override
+    public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int dstOff, int rows, int width) {
+        for (int r = 0; r < rows; r++) {
+            int s = srcOff + r * srcStride, d = dstOff + r * width;
+            for (int i = 0; i < width; i++) dst[d + i] = Float.floatToFloat16(Math.clamp(src[s + i], -65504f, 65504f));
+        }
+    }
+
+    /**
+     * Float16 keys and values. Many queries: the cached rows are widened to float32 once (parallel
+     * over heads' columns), then the blocked path runs — the widening is O(kvLen·width), amortised over
+     * the n queries. One query (decode): each key's and value's head slice is widened into an L1
+     * scratch row just before its dot product or axpy, so the cache is read once, at 2 bytes each.
+     */
+    @Override
+    public void attention(float[] q, short[] k, short[] v, float[] out, int n, int start, int kvLen,
+                          int heads, int headDim, float scale, boolean causal) {
+        final int width = heads * headDim;
+        if (n >= 16 && headDim % Gemm.L == 0) {
+            float[] kf = widened(halfKeys, k, kvLen * width), vf = widened(halfValues, v, kvLen * width);
+            blockedAttention(q, kf, vf, out, n, start, kvLen, heads, headDim, scale, causal);
+            return;
+        }
+        parallel(heads * n, task -> {
+            int h = task / n;
+            int t = task % n;
+            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
+            float[] scores = buffer(keys + headDim);
+            int qo = t * width + h * headDim, row = keys; // scratch row after the scores
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < keys; j++) {
+                VectorKernels.halfToFloat(k, j * width + h * headDim, headDim, scores, row);
+                float s = VectorKernels.dot(q, qo, scores, row, headDim) * scale;
+                scores[j] = s;
+                if (s > max) max = s;
+            }
+            float sum = 0f;
+            for (int j = 0; j < keys; j++) {
+                float e = (float) Math.exp(scores[j] - max);
+                scores[j] = e;
+                sum += e;
+            }
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            float inv = 1f / sum;
+            for (int j = 0; j < keys; j++) {
+                VectorKernels.halfToFloat(v, j * width + h * headDim, headDim, scores, row);
+                VectorKernels.axpy(scores[j] * inv, scores, row, out, qo, headDim);
+            }
+        });
+    }
+
+    private final ThreadLocal<float[]> halfKeys = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> halfValues = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** The first {@code len} float16 values of {@code h} as float32, in a per-thread buffer. */
+    private float[] widened(ThreadLocal<float[]> slot, short[] h, int len) {
+        float[] f = slot.get();
+        if (f.length < len) {
+            f = new float[len];
+            slot.set(f);
+        }
+        float[] dst = f;
+        int chunk = 1 << 14;
+        rows((len + chunk - 1) / chunk, chunk, c -> VectorKernels.halfToFloat(h, c * chunk, Math.min(chunk, len - c * chunk), dst, c * chunk));
+        return f;
+    }
+
     /** Queries per task of the blocked attention. */
     private static final int QUERY_BLOCK = 64;
 

@@ -86,6 +86,22 @@ class CpuBackendTest {
         java.util.Arrays.fill(out, Float.NaN);
         float scale = 0.3f;
         BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, causal);
+        expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
+        // the float16 KV cache: the same against the naive result on the rounded keys and values
+        short[] kh = new short[kv * width], vh = new short[kv * width];
+        BE.storeHalf(k, 0, width, kh, 0, kv, width);
+        BE.storeHalf(v, 0, width, vh, 0, kv, width);
+        for (int i = 0; i < kv * width; i++) {
+            k[i] = Float.float16ToFloat(kh[i]);
+            v[i] = Float.float16ToFloat(vh[i]);
+        }
+        java.util.Arrays.fill(out, Float.NaN);
+        BE.attention(q, kh, vh, out, n, start, kv, heads, hd, scale, causal);
+        expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
+    }
+
+    static void expectAttention(float[] q, float[] k, float[] v, float[] out, int heads, int hd, int kv, int n, boolean causal, float scale) {
+        int start = kv - n, width = heads * hd;
         for (int h = 0; h < heads; h++) {
             for (int t = 0; t < n; t++) {
                 int keys = causal ? start + t + 1 : kv;
@@ -105,6 +121,22 @@ class CpuBackendTest {
                 }
             }
         }
+    }
+
+    @Test
+    void halfStoreClampsAndRounds() {
+        float[] src = {1f / 3, -70000f, 70000f, 1e-6f};
+        short[] dst = new short[4];
+        BE.storeHalf(src, 0, 4, dst, 0, 1, 4);
+        assertEquals(1f / 3, Float.float16ToFloat(dst[0]), 1f / 3 / 2048);
+        assertEquals(-65504f, Float.float16ToFloat(dst[1]), 0f);
+        assertEquals(65504f, Float.float16ToFloat(dst[2]), 0f);
+        assertEquals(1e-6f, Float.float16ToFloat(dst[3]), 1e-7f); // a subnormal float16
+        float[] back = new float[20];
+        short[] many = new short[20];
+        for (int i = 0; i < 20; i++) many[i] = Float.floatToFloat16(i % 2 == 0 ? -i * 0.37f : 1e-6f * i);
+        VectorKernels.halfToFloat(many, 0, 20, back, 0); // 16 vector lanes + a scalar tail
+        for (int i = 0; i < 20; i++) assertEquals(Float.float16ToFloat(many[i]), back[i], 0f, "lane " + i);
     }
 
     @Test

@@ -3,36 +3,61 @@ package dev.sightline.engine.model;
 import dev.sightline.gpu.ComputeBackend;
 
 /**
- * Per-sequence state: per-layer keys (post-RoPE) and values, [positions, hidden] float32, growing
- * as needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a
- * forward pass allocates nothing once the sequence has reached its size. {@link #length()} is the
- * number of positions held. All copies go through the backend, so a device backend keeps the cache
- * on the device.
+ * Per-sequence state: per-layer keys (post-RoPE) and values, [positions, hidden], growing as
+ * needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a forward
+ * pass allocates nothing once the sequence has reached its size. {@link #length()} is the number of
+ * positions held.
+ *
+ * <p>Held as float32, or as float16 when {@code half} (the compact form, on backends that offer it):
+ * half the memory — 0.39 MB instead of 0.79 MB per position for Phi-3.5-vision — and half the bytes
+ * decode attention reads. All copies go through the backend, so a device backend keeps the cache on
+ * the device.
  */
 public final class KvCache {
     private final ComputeBackend be;
     private final int width;
+    private final boolean half;
     private final float[][] k;
     private final float[][] v;
+    private final short[][] kHalf;
+    private final short[][] vHalf;
     private int length;
     private int capacity;
     final DecoderLayer.Workspace workspace;
 
     public KvCache(ComputeBackend be, int layers, int width, int intermediate, int initialCapacity) {
+        this(be, layers, width, intermediate, initialCapacity, false);
+    }
+
+    public KvCache(ComputeBackend be, int layers, int width, int intermediate, int initialCapacity, boolean half) {
+        if (half && !be.halfKvCache()) throw new IllegalArgumentException(be.name() + " keeps no float16 KV cache");
         this.be = be;
         this.width = width;
-        this.k = new float[layers][];
-        this.v = new float[layers][];
+        this.half = half;
         this.capacity = Math.max(16, initialCapacity);
+        this.k = half ? null : new float[layers][];
+        this.v = half ? null : new float[layers][];
+        this.kHalf = half ? new short[layers][] : null;
+        this.vHalf = half ? new short[layers][] : null;
         for (int l = 0; l < layers; l++) {
-            k[l] = new float[capacity * width];
-            v[l] = new float[capacity * width];
+            if (half) {
+                kHalf[l] = new short[capacity * width];
+                vHalf[l] = new short[capacity * width];
+            } else {
+                k[l] = new float[capacity * width];
+                v[l] = new float[capacity * width];
+            }
         }
         this.workspace = new DecoderLayer.Workspace(width, intermediate);
     }
 
     public int length() {
         return length;
+    }
+
+    /** Whether keys and values are held as float16. */
+    public boolean half() {
+        return half;
     }
 
     /** Drops everything (the reference's re-prefill when crossing original_max_position_embeddings). */
@@ -43,9 +68,14 @@ public final class KvCache {
     void ensure(int positions) {
         if (positions <= capacity) return;
         int cap = Math.max(positions, capacity * 2);
-        for (int l = 0; l < k.length; l++) {
-            k[l] = grow(k[l], cap);
-            v[l] = grow(v[l], cap);
+        for (int l = 0; l < (half ? kHalf.length : k.length); l++) {
+            if (half) {
+                kHalf[l] = java.util.Arrays.copyOf(kHalf[l], cap * width);
+                vHalf[l] = java.util.Arrays.copyOf(vHalf[l], cap * width);
+            } else {
+                k[l] = grow(k[l], cap);
+                v[l] = grow(v[l], cap);
+            }
         }
         capacity = cap;
     }
@@ -58,16 +88,19 @@ public final class KvCache {
 
     /** n rows of keys and values (each read with its row stride and column offset) into positions start… */
     void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
-        be.copy(keys, kCol, kStride, k[layer], start * width, width, n, width);
-        be.copy(values, vCol, vStride, v[layer], start * width, width, n, width);
+        if (half) {
+            be.storeHalf(keys, kCol, kStride, kHalf[layer], start * width, n, width);
+            be.storeHalf(values, vCol, vStride, vHalf[layer], start * width, n, width);
+        } else {
+            be.copy(keys, kCol, kStride, k[layer], start * width, width, n, width);
+            be.copy(values, vCol, vStride, v[layer], start * width, width, n, width);
+        }
     }
 
-    float[] keys(int layer) {
-        return k[layer];
-    }
-
-    float[] values(int layer) {
-        return v[layer];
+    /** Causal attention of n queries at positions start… over this layer's cached positions 0…start+n−1. */
+    void attend(int layer, float[] q, float[] out, int n, int start, int heads, int headDim, float scale) {
+        if (half) be.attention(q, kHalf[layer], vHalf[layer], out, n, start, start + n, heads, headDim, scale, true);
+        else be.attention(q, k[layer], v[layer], out, n, start, start + n, heads, headDim, scale, true);
     }
 
     void setLength(int length) {

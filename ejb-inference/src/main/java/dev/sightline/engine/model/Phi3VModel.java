@@ -20,6 +20,7 @@ public final class Phi3VModel {
     private final Weights lmHead;               // [vocab, hidden]
     private final ImageEmbedding imageEmbedding;
     private final LongRope rope;
+    private final boolean halfKv;
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
         this(ck, c, be, dev.sightline.gpu.Quantization.NONE);
@@ -28,6 +29,7 @@ public final class Phi3VModel {
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.gpu.Quantization quant) {
         this.config = c;
         this.be = be;
+        this.halfKv = quant != dev.sightline.gpu.Quantization.NONE && be.halfKvCache();
         int hidden = c.hiddenSize();
         embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         layers = new DecoderLayer[c.numLayers()];
@@ -74,8 +76,12 @@ public final class Phi3VModel {
         return 2L * c.numLayers() * (3 * h * h + h * h + 2 * f * h + f * h) + 2L * c.vocabSize() * h;
     }
 
+    /**
+     * A cache for one sequence: float16 where the weights are quantised (the approximate paths; the
+     * backend must offer it), float32 on the exact path, which the golden cases hold to 1e-3.
+     */
     public KvCache newCache(int capacity) {
-        return new KvCache(be, layers.length, config.hiddenSize(), config.intermediateSize(), capacity);
+        return new KvCache(be, layers.length, config.hiddenSize(), config.intermediateSize(), capacity, halfKv);
     }
 
     /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */

@@ -60,8 +60,13 @@ final class BenchCommand implements Callable<Integer> {
             // short generation lets the JIT compile the kernels: a server measures in steady state.
             PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
             e.generate(shortPrompt, new SamplingParams(4, null, null, null, null, java.util.Set.of()), (id, s) -> {});
-            GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
-            double decodeTps = (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9);
+            // This VM's speed varies by up to 2× from one minute to the next (other tenants): three rounds,
+            // the best reported, as the limits are (best of their repeats).
+            double decodeTps = 0;
+            for (int round = 0; round < 3; round++) {
+                GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
+                decodeTps = Math.max(decodeTps, (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9));
+            }
             System.out.printf("decode (%s): %.2f tok/s, %.2f GB/token → %.1f GB/s = %.0f%% of stream bandwidth", quantize,
                     decodeTps, bytesPerToken / 1e9, bytesPerToken * decodeTps / 1e9, 100 * bytesPerToken * decodeTps / bw);
             if (readBw > 0 && !(be instanceof OpenClBackend)) System.out.printf(" (triad), %.0f%% of read-only", 100 * bytesPerToken * decodeTps / readBw);
@@ -180,20 +185,25 @@ final class BenchCommand implements Callable<Integer> {
         long iters = 20_000_000L;
         java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
         double best = 0;
-        for (int rep = 0; rep < 3; rep++) {
+        // 12 independent chains: 4-cycle FMA latency × 2 FMA ports needs at least 8 in flight, and 8
+        // exactly measured ~25 % below 12 here (loop overhead shows), so the peak would be understated.
+        for (int rep = 0; rep < 4; rep++) {
             long t0 = System.nanoTime();
             double sink = pool.submit(() -> IntStream.range(0, threads).parallel().mapToDouble(t -> {
                 FloatVector a0 = FloatVector.broadcast(F, 1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0;
                 FloatVector x = FloatVector.broadcast(F, 0.999999f), y = FloatVector.broadcast(F, 1e-7f);
                 for (long i = 0; i < iters; i++) {
                     a0 = a0.fma(x, y); a1 = a1.fma(x, y); a2 = a2.fma(x, y); a3 = a3.fma(x, y);
                     a4 = a4.fma(x, y); a5 = a5.fma(x, y); a6 = a6.fma(x, y); a7 = a7.fma(x, y);
+                    a8 = a8.fma(x, y); a9 = a9.fma(x, y); a10 = a10.fma(x, y); a11 = a11.fma(x, y);
                 }
-                return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                        .reduceLanes(VectorOperators.ADD);
             }).sum()).join();
             double s = (System.nanoTime() - t0) / 1e9;
             if (sink == 42) System.out.print("");
-            best = Math.max(best, 2.0 * 8 * F.length() * iters * threads / s);
+            best = Math.max(best, 2.0 * 12 * F.length() * iters * threads / s);
         }
         pool.shutdown();
         return best;

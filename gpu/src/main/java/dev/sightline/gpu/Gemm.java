@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Prefill GEMM, out[n, rows] = x[n, cols] · Wᵀ (+ bias), for n ≥ {@link #MIN_TOKENS} tokens.
  *
  * <p>Vectorised over tokens, not over the reduction: x is transposed once per call into
- * xT[cols][nPad], and the micro-kernel holds an 8-row × 2-vector (2·L tokens) tile of the result in
+ * token tiles (see {@link #transpose}), and the micro-kernel holds an 8-row × 2-vector (2·L tokens) tile of the result in
  * 16 registers. Per step k it loads two token vectors of xT and broadcasts one weight of each of the
  * 8 rows: 10 loads for 16 FMAs, so FMA throughput is the limit rather than loads (the earlier
  * dot-product tile needed 8 full-vector loads per 16 FMAs from L2). The reduction runs in
@@ -28,15 +28,20 @@ final class Gemm {
 
     private Gemm() {}
 
-    /** xT[k·nPad + t] = x[t·cols + k]; tokens n..nPad are zero. */
+    /**
+     * x transposed into token tiles of 2L (the last one L when nPad is an odd number of vectors),
+     * each tile k-major and contiguous: token t of tile t0 at xT[t0·cols + k·tw + (t − t0)]; tokens
+     * n…nPad are zero. The micro-kernel then reads one contiguous 2L-float line per step k instead of
+     * two lines nPad floats apart, which the prefetchers follow better (measured 69 against 49 GFLOP/s on one thread, 416 tokens × 3072).
+     */
     static void transpose(float[] x, int n, int cols, float[] xT, int nPad) {
-        for (int k0 = 0; k0 < cols; k0 += 64) {
-            int k1 = Math.min(cols, k0 + 64);
-            for (int t = 0; t < n; t++) {
-                int xo = t * cols;
-                for (int k = k0; k < k1; k++) xT[k * nPad + t] = x[xo + k];
+        for (int t0 = 0; t0 < nPad; t0 += 2 * L) {
+            int tw = Math.min(2 * L, nPad - t0), base = t0 * cols;
+            for (int t = t0; t < t0 + tw; t++) {
+                int xo = t * cols, col = base + (t - t0);
+                if (t < n) for (int k = 0; k < cols; k++) xT[col + k * tw] = x[xo + k];
+                else for (int k = 0; k < cols; k++) xT[col + k * tw] = 0f;
             }
-            for (int k = k0; k < k1; k++) java.util.Arrays.fill(xT, k * nPad + n, k * nPad + nPad, 0f);
         }
     }
 
@@ -67,8 +72,8 @@ final class Gemm {
             for (int t0 = 0; t0 < nPad; t0 += 2 * L) {
                 int vecs = Math.min(2, (nPad - t0) / L);
                 for (int g = 0; g < rows; g += 8) {
-                    if (vecs == 2) kernel8x2(wBuf, g * cols, cols, xT, 0, nPad, t0, k0, k1, tile);
-                    else kernel8x1(wBuf, g * cols, cols, xT, 0, nPad, t0, k0, k1, tile);
+                    if (vecs == 2) kernel8x2(wBuf, g * cols, cols, xT, t0 * cols, 2 * L, 0, k0, k1, tile);
+                    else kernel8x1(wBuf, g * cols, cols, xT, t0 * cols, L, 0, k0, k1, tile);
                     int tw = vecs * L;
                     for (int j = 0; j < 8 && g + j < rows; j++) {
                         int r = r0 + g + j;

@@ -73,6 +73,7 @@ public final class Q4_0 extends Weights {
         float max = 0f;
         for (int i = from; i < from + BLOCK; i++) max = Math.max(max, Math.abs(row[i]));
         if (max == 0f) return 0f;
+        if (VectorKernels.wideGemv()) return VectorKernels.q4BestScale(row, from, max);
         float best = max / 7f;
         double bestErr = Double.MAX_VALUE;
         for (int step = 0; step <= 12; step++) {

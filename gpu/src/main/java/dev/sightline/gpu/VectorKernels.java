@@ -236,6 +236,32 @@ public final class VectorKernels {
         out[row + 1] = b0.add(b1).reduceLanes(VectorOperators.ADD) - 8f * dot(d, bpr, xsum, 0, full);
     }
 
+    /**
+     * {@link Q4_0#bestScale} over 32 weights in two 16-lane vectors (quantisation at load is ~13
+     * candidate scales × 32 weights per block: scalar, it dominated loading a 4-bit model). The
+     * nibble is min(trunc(max(w/d + 8.5, 0)), 15), which is Math.round's clamp(floor(w/d + ½), −8, 7) + 8
+     * except where float rounding of the sum differs by one ulp — only the choice among candidates
+     * can change, the stored nibbles are computed by the scalar rule.
+     */
+    static float q4BestScale(float[] row, int from, float max) {
+        FloatVector a = FloatVector.fromArray(F16L, row, from), b = FloatVector.fromArray(F16L, row, from + 16);
+        float best = max / 7f, bestErr = Float.MAX_VALUE;
+        for (int step = 0; step <= 12; step++) {
+            float d = max / (7f + step * 0.25f), inv = 1f / d;
+            FloatVector na = (FloatVector) ((IntVector) a.mul(inv).add(8.5f).max(0f).convertShape(VectorOperators.F2I, I16L, 0))
+                    .min(15).convertShape(VectorOperators.I2F, F16L, 0);
+            FloatVector nb = (FloatVector) ((IntVector) b.mul(inv).add(8.5f).max(0f).convertShape(VectorOperators.F2I, I16L, 0))
+                    .min(15).convertShape(VectorOperators.I2F, F16L, 0);
+            FloatVector ea = a.sub(na.sub(8f).mul(d)), eb = b.sub(nb.sub(8f).mul(d));
+            float err = ea.fma(ea, eb.mul(eb)).reduceLanes(VectorOperators.ADD);
+            if (err < bestErr) {
+                bestErr = err;
+                best = d;
+            }
+        }
+        return best;
+    }
+
     /** Whether the four-row GEMVs can run (they use 512-bit float lanes). */
     static boolean wideGemv() {
         return F.vectorBitSize() >= 512;

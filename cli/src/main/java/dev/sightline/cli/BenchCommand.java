@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "checkpoint directory (e.g. from make-checkpoint --preset phi-3.5-vision)") Path model;
     @Option(names = "--quantize", defaultValue = "none", description = "none, q8_0 or q4_0") String quantize;
+    @Option(names = "--quantized-cache", description = "directory that keeps the quantised matrices between runs (read back instead of quantising again)") Path quantizedCache;
     @Option(names = "--decode-tokens", defaultValue = "16") int decodeTokens;
     @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
     @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
@@ -39,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
         int t = devices.threads > 0 ? devices.threads : Runtime.getRuntime().availableProcessors();
         // Measured before the model takes its memory: reading 2 GiB, far more than any cache.
         double readBw = devices.device.equals("cpu") || devices.device.equals("auto") ? readBandwidth(t) : 0;
-        try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, Quantization.parse(quantize))) {
+        try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, Quantization.parse(quantize), quantizedCache)) {
             double bw, peak;
             if (be instanceof OpenClBackend cl) {
                 // The limits of the device the model runs on, measured by kernels on that device.

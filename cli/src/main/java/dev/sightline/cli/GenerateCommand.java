@@ -55,6 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-k") Integer topK;
     @Option(names = "--seed") Long seed;
     @Option(names = "--quantize", defaultValue = "none", description = "decoder weights: none (exact), q8_0 or q4_0") String quantize;
+    @Option(names = "--quantized-cache", description = "directory that keeps the quantised matrices between runs (read back instead of quantising again)") Path quantizedCache;
     @Option(names = "--json", description = "print one JSON object (input_ids, generated_ids, text, timings, …)") boolean json;
     @Option(names = "--dump-logits", description = "write the float32 LE logits at the last prompt position") Path dumpLogits;
 
@@ -66,7 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (!Files.isRegularFile(p)) throw new Main.UserError("no such image file: " + p);
             rgb.add(ImageDecoder.decode(Files.readAllBytes(p)));
         }
-        try (ComputeBackend backend = devices.create(); Engine engine = Engine.load(model, backend, dev.sightline.gpu.Quantization.parse(quantize))) {
+        try (ComputeBackend backend = devices.create(); Engine engine = Engine.load(model, backend, dev.sightline.gpu.Quantization.parse(quantize), quantizedCache)) {
             int crops = numCrops == null ? engine.defaultNumCrops() : numCrops;
             PreparedPrompt prepared = engine.prepare(messages, rgb, crops);
             SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, null);

@@ -41,7 +41,7 @@ public final class Engine implements AutoCloseable {
     private final Phi3VModel model;
     private final int defaultNumCrops;
 
-    private Engine(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant) {
+    private Engine(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant, Path quantizedCache) {
         this.dir = dir;
         if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": model directory does not exist");
         long t0 = System.nanoTime();
@@ -55,8 +55,10 @@ public final class Engine implements AutoCloseable {
         defaultNumCrops = pre.numCrops();
         LOG.info(() -> "Loading " + dir + " (" + config.numLayers() + " decoder layers, hidden " + config.hiddenSize() + ")");
         checkpoint = Checkpoint.open(dir);
-        try {
-            model = new Phi3VModel(checkpoint, config, backend, quant);
+        try (var cache = dev.sightline.engine.checkpoint.QuantizedCache.open(quantizedCache, dir, quant)) {
+            model = new Phi3VModel(checkpoint, config, backend, cache);
+            if (cache.hit()) LOG.info(() -> "Quantised matrices read from " + cache.file());
+            cache.save();
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -65,12 +67,21 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine load(Path dir, ComputeBackend backend) {
-        return new Engine(dir, backend, dev.sightline.gpu.Quantization.NONE);
+        return new Engine(dir, backend, dev.sightline.gpu.Quantization.NONE, null);
     }
 
     /** Loads with decoder weights quantised at load (NONE keeps the exact path). */
     public static Engine load(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant) {
-        return new Engine(dir, backend, quant);
+        return new Engine(dir, backend, quant, null);
+    }
+
+    /**
+     * As {@link #load(Path, ComputeBackend, dev.sightline.gpu.Quantization)}, keeping the quantised
+     * matrices in {@code quantizedCache} (null: none) so that the next load reads them back instead
+     * of quantising again.
+     */
+    public static Engine load(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant, Path quantizedCache) {
+        return new Engine(dir, backend, quant, quantizedCache);
     }
 
     public Path dir() {

@@ -76,6 +76,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.quantize", defaultValue = "none")
     String quantize;
 
+    /** Where quantised matrices are kept between restarts (empty: quantise at every start). */
+    @Inject
+    @ConfigProperty(name = "sightline.quantize.cache-dir")
+    Optional<String> quantizeCacheDir;
+
     @Resource
     ManagedThreadFactory threads;
 
@@ -115,7 +120,8 @@ public class InferenceService {
                 dir = CheckpointWriter.write(CheckpointWriter.Preset.TINY, embeddedDir, 1234);
                 embedded = true;
             }
-            engine = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize));
+            engine = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize),
+                    quantizeCacheDir.filter(d -> !d.isBlank()).map(d -> Path.of(d.trim())).orElse(null));
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
             loadError = e.getMessage() == null ? e.toString() : e.getMessage();

@@ -31,6 +31,24 @@ public final class Q4_0 extends Weights {
         return 4L * q.length + 2L * scales.length;
     }
 
+    /** A Q4_0 matrix from its parts (e.g. read back from a saved quantised model). */
+    public static Q4_0 of(int rows, int cols, int[] words, short[] scales) {
+        if (cols % BLOCK != 0 || words.length != (long) rows * (cols / 8) || scales.length != (long) rows * (cols / BLOCK)) {
+            throw new IllegalArgumentException("Q4_0 parts do not fit a " + rows + "×" + cols + " matrix");
+        }
+        return new Q4_0(rows, cols, words, scales);
+    }
+
+    /** The packed nibbles, [rows × cols/8] words in the order described above (read-only by contract). */
+    public int[] words() {
+        return q;
+    }
+
+    /** The per-block float16 scales, [rows × cols/32] (read-only by contract). */
+    public short[] halfScales() {
+        return scales;
+    }
+
     /** Word (within the row) that holds weight c. */
     static int word(int c, int cols) {
         int g = c / GROUP, per = Math.min(GROUP, cols - g * GROUP) / 8;

@@ -43,6 +43,19 @@ public final class Q8_0 extends Weights {
         return new Q8_0(w.rows, w.cols, q, scales);
     }
 
+    /** A Q8_0 matrix from its parts (e.g. read back from a saved quantised model). */
+    public static Q8_0 of(int rows, int cols, byte[] q, float[] scales) {
+        if (cols % BLOCK != 0 || q.length != (long) rows * cols || scales.length != (long) rows * (cols / BLOCK)) {
+            throw new IllegalArgumentException("Q8_0 parts do not fit a " + rows + "×" + cols + " matrix");
+        }
+        return new Q8_0(rows, cols, q, scales);
+    }
+
+    /** The int8 values, [rows × cols] (read-only by contract). */
+    public byte[] values() {
+        return q;
+    }
+
     /** The per-block scales, [rows × cols/32] (read-only by contract: device backends upload them). */
     public float[] scaleArray() {
         return scales;

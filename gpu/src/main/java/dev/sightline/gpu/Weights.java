@@ -40,6 +40,7 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
 
         public Dense(DType dtype, MemorySegment data, int rows, int cols) {
             super(rows, cols);
+            if (!dtype.isFloat()) throw new IllegalArgumentException("a " + dtype + " tensor is not a float matrix");
             long need = (long) rows * cols * dtype.bytes;
             if (data.byteSize() != need) {
                 throw new IllegalArgumentException("weight data is " + data.byteSize() + " bytes, expected " + need);
@@ -62,6 +63,7 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
                 case F16 -> {
                     for (int c = 0; c < cols; c++) dst[c] = Float.float16ToFloat(data.get(SHORT, (base + c) * 2));
                 }
+                case I8, I32 -> throw new IllegalStateException(dtype + " matrix"); // refused by the constructor
             }
         }
 
@@ -72,6 +74,7 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
                 case F32 -> data.get(FLOAT, i * 4);
                 case BF16 -> Float.intBitsToFloat(data.get(SHORT, i * 2) << 16);
                 case F16 -> Float.float16ToFloat(data.get(SHORT, i * 2));
+                case I8, I32 -> throw new IllegalStateException(dtype + " matrix"); // refused by the constructor
             };
         }
 

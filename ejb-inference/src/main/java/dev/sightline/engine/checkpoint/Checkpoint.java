@@ -92,6 +92,7 @@ public final class Checkpoint implements AutoCloseable {
         if (!Arrays.equals(t.shape(), shape)) {
             throw new CheckpointException(dir + ": tensor " + name + " has shape " + t.shapeString() + ", expected " + Arrays.toString(shape));
         }
+        if (!t.dtype().isFloat()) throw new CheckpointException(dir + ": tensor " + name + " is " + t.dtype() + ", expected BF16, F16 or F32");
         return t;
     }
 

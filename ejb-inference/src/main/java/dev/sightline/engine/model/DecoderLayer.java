@@ -22,7 +22,7 @@ public final class DecoderLayer {
     private final Weights gateUp;               // [2·inter, hidden]
     private final Weights down;                 // [hidden, inter]
 
-    public DecoderLayer(Checkpoint ck, ModelConfig c, int index, dev.sightline.gpu.Quantization quant) {
+    public DecoderLayer(Checkpoint ck, ModelConfig c, int index, dev.sightline.engine.checkpoint.QuantizedCache quant) {
         this.index = index;
         hidden = c.hiddenSize();
         inter = c.intermediateSize();
@@ -32,10 +32,10 @@ public final class DecoderLayer {
         String p = "model.layers." + index + ".";
         inputNorm = ck.vector(p + "input_layernorm.weight", hidden);
         postNorm = ck.vector(p + "post_attention_layernorm.weight", hidden);
-        qkv = quant.apply(ck.matrix(p + "self_attn.qkv_proj.weight", 3L * hidden, hidden));
-        o = quant.apply(ck.matrix(p + "self_attn.o_proj.weight", hidden, hidden));
-        gateUp = quant.apply(ck.matrix(p + "mlp.gate_up_proj.weight", 2L * inter, hidden));
-        down = quant.apply(ck.matrix(p + "mlp.down_proj.weight", hidden, inter));
+        qkv = quant.apply(p + "self_attn.qkv_proj.weight", ck.matrix(p + "self_attn.qkv_proj.weight", 3L * hidden, hidden));
+        o = quant.apply(p + "self_attn.o_proj.weight", ck.matrix(p + "self_attn.o_proj.weight", hidden, hidden));
+        gateUp = quant.apply(p + "mlp.gate_up_proj.weight", ck.matrix(p + "mlp.gate_up_proj.weight", 2L * inter, hidden));
+        down = quant.apply(p + "mlp.down_proj.weight", ck.matrix(p + "mlp.down_proj.weight", hidden, inter));
     }
 
     java.util.List<Weights> matrices() {

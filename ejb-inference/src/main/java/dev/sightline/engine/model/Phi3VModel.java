@@ -27,15 +27,21 @@ public final class Phi3VModel {
     }
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.gpu.Quantization quant) {
+        this(ck, c, be, dev.sightline.engine.checkpoint.QuantizedCache.none(quant));
+    }
+
+    /** Decoder matrices and lm_head through {@code cache} (quantised at load, or read back from a saved copy). */
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.engine.checkpoint.QuantizedCache cache) {
+        dev.sightline.gpu.Quantization quant = cache.quantization();
         this.config = c;
         this.be = be;
         this.halfKv = quant != dev.sightline.gpu.Quantization.NONE && be.halfKvCache();
         int hidden = c.hiddenSize();
         embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         layers = new DecoderLayer[c.numLayers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i, quant);
+        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i, cache);
         finalNorm = ck.vector("model.norm.weight", hidden);
-        lmHead = quant.applyToOutput(ck.has("lm_head.weight") || !c.tieWordEmbeddings()
+        lmHead = cache.applyToOutput("lm_head.weight", ck.has("lm_head.weight") || !c.tieWordEmbeddings()
                 ? ck.matrix("lm_head.weight", c.vocabSize(), hidden)
                 : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);

@@ -75,8 +75,14 @@ public final class Q4_0 extends Weights {
                 float d = Float.float16ToFloat(d16); // quantise against the scale as stored
                 float inv = d == 0f ? 0f : 1f / d;
                 scales[r * bpr + b] = d16;
-                for (int c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
-                    q[r * words + word(c, w.cols)] |= nibble(row[c] * inv) << (4 * nibbleOf(c, w.cols));
+                int c0 = b * BLOCK, g = c0 / GROUP;
+                if ((g + 1) * GROUP <= w.cols) { // a whole group: weight 16k + j in nibble k of word j
+                    int k = (c0 % GROUP) / 16, base = r * words + g * 16;
+                    for (int j = 0; j < 16; j++) {
+                        q[base + j] |= nibble(row[c0 + j] * inv) << (4 * k) | nibble(row[c0 + 16 + j] * inv) << (4 * k + 4);
+                    }
+                } else {
+                    for (int c = c0; c < c0 + BLOCK; c++) q[r * words + word(c, w.cols)] |= nibble(row[c] * inv) << (4 * nibbleOf(c, w.cols));
                 }
             }
         });

@@ -96,9 +96,10 @@ public final class CpuBackend implements ComputeBackend {
         }
         Gemm.transpose(x, n, w.cols, xT, nPad);
         float[] xt = xT;
-        parallel((w.rows + Gemm.ROW_BLOCK - 1) / Gemm.ROW_BLOCK, rb -> {
-            float[] wBuf = buffer(Gemm.ROW_BLOCK * w.cols);
-            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * Gemm.ROW_BLOCK, wBuf, rowBuffer(w.cols), tileBuffer.get());
+        int block = Gemm.rowsPerBlock(w.cols);
+        parallel((w.rows + block - 1) / block, rb -> {
+            float[] wBuf = buffer(block * w.cols);
+            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * block, wBuf, rowBuffer(w.cols), tileBuffer.get());
         });
     }
 

@@ -41,7 +41,7 @@ class CpuBackendTest {
      * and row groups of the prefill GEMM, and a reduction longer than one of its chunks (bias added once).
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33"})
+    @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33", "20,9000,17"})
     void matmulMatchesNaive(int rows, int cols, int n) {
         try (Arena arena = Arena.ofShared()) {
             float[] w = random(rows * cols);

@@ -193,24 +193,15 @@ public final class CpuBackend implements ComputeBackend {
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
             float[] scores = buffer(keys + headDim);
             int qo = t * width + h * headDim, row = keys; // scratch row after the scores
-            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < keys; j++) {
                 VectorKernels.halfToFloat(k, j * width + h * headDim, headDim, scores, row);
-                float s = VectorKernels.dot(q, qo, scores, row, headDim) * scale;
-                scores[j] = s;
-                if (s > max) max = s;
+                scores[j] = VectorKernels.dot(q, qo, scores, row, headDim);
             }
-            float sum = 0f;
-            for (int j = 0; j < keys; j++) {
-                float e = (float) Math.exp(scores[j] - max);
-                scores[j] = e;
-                sum += e;
-            }
+            VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            float inv = 1f / sum;
             for (int j = 0; j < keys; j++) {
                 VectorKernels.halfToFloat(v, j * width + h * headDim, headDim, scores, row);
-                VectorKernels.axpy(scores[j] * inv, scores, row, out, qo, headDim);
+                VectorKernels.axpy(scores[j], scores, row, out, qo, headDim);
             }
         });
     }
@@ -248,24 +239,10 @@ public final class CpuBackend implements ComputeBackend {
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
             float[] scores = buffer(keys);
             int qo = t * width + h * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < keys; j++) {
-                float s = VectorKernels.dot(q, qo, k, j * width + h * headDim, headDim) * scale;
-                scores[j] = s;
-                if (s > max) max = s;
-            }
-            float sum = 0f;
-            for (int j = 0; j < keys; j++) {
-                float e = (float) Math.exp(scores[j] - max);
-                scores[j] = e;
-                sum += e;
-            }
-            int oo = t * width + h * headDim;
-            java.util.Arrays.fill(out, oo, oo + headDim, 0f);
-            float inv = 1f / sum;
-            for (int j = 0; j < keys; j++) {
-                VectorKernels.axpy(scores[j] * inv, v, j * width + h * headDim, out, oo, headDim);
-            }
+            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, j * width + h * headDim, headDim);
+            VectorKernels.softmax(scores, 0, keys, scale);
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, j * width + h * headDim, out, qo, headDim);
         });
     }
 

@@ -40,22 +40,22 @@ public final class CpuBackend implements ComputeBackend {
         pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(body)).join();
     }
 
-    private float[] buffer(int size) {
-        float[] b = rowBuffer.get();
+    /** This thread's buffer in {@code slot}, grown to at least {@code size} floats (contents unspecified). */
+    private static float[] scratch(ThreadLocal<float[]> slot, int size) {
+        float[] b = slot.get();
         if (b.length < size) {
             b = new float[size];
-            rowBuffer.set(b);
+            slot.set(b);
         }
         return b;
     }
 
+    private float[] buffer(int size) {
+        return scratch(rowBuffer, size);
+    }
+
     private float[] rowBuffer(int size) {
-        float[] b = singleRow.get();
-        if (b.length < size) {
-            b = new float[size];
-            singleRow.set(b);
-        }
-        return b;
+        return scratch(singleRow, size);
     }
 
     @Override
@@ -89,11 +89,7 @@ public final class CpuBackend implements ComputeBackend {
     /** Prefill: x transposed once, then row blocks of the weights dequantised and multiplied in parallel. */
     private void gemm(Weights w, float[] bias, float[] x, int n, float[] out) {
         int nPad = Gemm.padded(n);
-        float[] xT = transposeBuffer.get();
-        if (xT.length < w.cols * nPad) {
-            xT = new float[w.cols * nPad];
-            transposeBuffer.set(xT);
-        }
+        float[] xT = scratch(transposeBuffer, w.cols * nPad);
         Gemm.transpose(x, n, w.cols, xT, nPad);
         float[] xt = xT;
         int block = Gemm.rowsPerBlock(w.cols);
@@ -128,21 +124,9 @@ public final class CpuBackend implements ComputeBackend {
         final int rows = w.rows, cols = w.cols, bpr = cols / Q4_0.BLOCK;
         final boolean wide = VectorKernels.wideGemv();
         final int vectorCols = wide ? cols / Q4_0.GROUP * Q4_0.GROUP : 0;
-        float[] xs = transposeBuffer.get();
-        if (xs.length < cols + bpr) {
-            xs = new float[cols + bpr];
-            transposeBuffer.set(xs);
-        }
-        float[] xsum = new float[0];
-        if (wide) {
-            xsum = singleRow.get();
-            if (xsum.length < bpr) {
-                xsum = new float[bpr];
-                singleRow.set(xsum);
-            }
-            VectorKernels.prepareQ4(x, cols, xs, xsum);
-        }
-        final float[] xsF = xs, xsumF = xsum;
+        // x prepared once per call for the vector kernel (unused on the scalar path)
+        final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xsum = wide ? scratch(singleRow, bpr) : null;
+        if (wide) VectorKernels.prepareQ4(x, cols, xs, xsum);
         final int block = 64;
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
@@ -150,7 +134,7 @@ public final class CpuBackend implements ComputeBackend {
             if (wide) {
                 float[] d = buffer(2 * bpr);
                 for (; r + 2 <= r1; r += 2) {
-                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xsF, xsumF, d, out);
+                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xs, xsum, d, out);
                     if (vectorCols < cols) for (int i = r; i < r + 2; i++) out[i] += w.dot(i, vectorCols, x);
                 }
             }
@@ -211,15 +195,10 @@ public final class CpuBackend implements ComputeBackend {
 
     /** The first {@code len} float16 values of {@code h} as float32, in a per-thread buffer. */
     private float[] widened(ThreadLocal<float[]> slot, short[] h, int len) {
-        float[] f = slot.get();
-        if (f.length < len) {
-            f = new float[len];
-            slot.set(f);
-        }
-        float[] dst = f;
+        float[] dst = scratch(slot, len);
         int chunk = 1 << 14;
         rows((len + chunk - 1) / chunk, chunk, c -> VectorKernels.halfToFloat(h, c * chunk, Math.min(chunk, len - c * chunk), dst, c * chunk));
-        return f;
+        return dst;
     }
 
     /** Queries per task of the blocked attention. */
@@ -255,12 +234,7 @@ public final class CpuBackend implements ComputeBackend {
     private void blockedAttention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                                   int heads, int headDim, float scale, boolean causal) {
         final int width = heads * headDim, kvPad = Gemm.padded(kvLen);
-        float[] kT = transposeBuffer.get();
-        if (kT.length < width * kvPad) {
-            kT = new float[width * kvPad];
-            transposeBuffer.set(kT);
-        }
-        float[] keysT = kT;
+        float[] keysT = scratch(transposeBuffer, width * kvPad);
         parallel(heads, h -> { // keysT[(h·headDim + d)·kvPad + j] = k[j, h·headDim + d]
             for (int d = 0; d < headDim; d++) {
                 int row = (h * headDim + d) * kvPad, col = h * headDim + d;

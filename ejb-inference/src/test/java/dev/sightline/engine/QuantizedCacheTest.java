@@ -39,9 +39,19 @@ class QuantizedCacheTest {
                 c.save();
                 assertTrue(Files.isRegularFile(c.file()), "saved to " + c.file());
             }
+            long saved;
             try (QuantizedCache c = QuantizedCache.open(cacheDir, model, quant)) {
+                saved = Files.size(c.file());
                 assertTrue(c.hit(), "read back");
                 again = c.apply(QKV, dense);
+                // a matrix the file lacks is quantised, but saving must not replace the file with it alone
+                String o = "model.layers.0.self_attn.o_proj.weight";
+                c.apply(o, ck.matrix(o, 64, 64));
+                c.save();
+            }
+            try (QuantizedCache c = QuantizedCache.open(cacheDir, model, quant)) {
+                assertTrue(c.hit(), "still read back after a partial hit");
+                assertEquals(saved, Files.size(c.file()), "the file was left as it was");
             }
         }
         assertEquals(first.getClass(), again.getClass());

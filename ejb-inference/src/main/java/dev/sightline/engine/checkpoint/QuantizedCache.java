@@ -80,7 +80,7 @@ public final class QuantizedCache implements AutoCloseable {
         return quant;
     }
 
-    /** Whether any matrix was read back from the cache file. */
+    /** Whether a readable cache file was found (its matrices are served instead of quantising). */
     public boolean hit() {
         return !stored.isEmpty();
     }
@@ -137,7 +137,9 @@ public final class QuantizedCache implements AutoCloseable {
      * back (a complete file per load; a partial hit means the file was stale or damaged).
      */
     public void save() {
-        if (file == null || built.isEmpty()) return;
+        // A partial hit keeps the file as it is: rewriting it with only this load's matrices would
+        // drop the ones that were read back.
+        if (file == null || built.isEmpty() || !stored.isEmpty()) return;
         List<TensorSpec> specs = new ArrayList<>();
         Map<String, Object> parts = new LinkedHashMap<>();
         for (Map.Entry<String, Weights> e : built.entrySet()) {

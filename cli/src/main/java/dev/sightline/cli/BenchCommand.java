@@ -8,21 +8,25 @@ import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.gpu.ComputeBackend;
 import dev.sightline.gpu.opencl.OpenClBackend;
+import dev.sightline.gpu.DType;
 import dev.sightline.gpu.Quantization;
+import dev.sightline.gpu.Weights;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Engine speed against the machine's own limits, measured in the same run: stream bandwidth
- * (triad), vector FMA peak, then decode tokens/s (as a fraction of bandwidth: bytes per token ×
- * tokens/s ÷ bandwidth), prompt prefill (GFLOP/s ÷ peak) and vision encode time per crop.
+ * Engine speed against the machine's own limits, measured in the same run: for each of a few
+ * rounds, the read-only stream bandwidth, decode tokens/s (bytes per token × tokens/s ÷ bandwidth),
+ * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
+ * bandwidth again, then the FMA peak, prompt prefill and one vision crop (GFLOP/s ÷ peak), the peak
+ * again. Each figure is set against the higher of the two limits measured around it: this VM's
+ * speed drifts by up to 2× between minutes, so limits measured once at the start say little.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
 final class BenchCommand implements Callable<Integer> {
@@ -31,70 +35,136 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quantized-cache", description = "directory that keeps the quantised matrices between runs (read back instead of quantising again)") Path quantizedCache;
     @Option(names = "--decode-tokens", defaultValue = "16") int decodeTokens;
     @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
+    @Option(names = "--rounds", defaultValue = "3", description = "rounds of decode, prefill and vision, each between two measurements of the limits (default: ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--stream-mib", defaultValue = "2048", description = "off-heap buffer of the read-only bandwidth test, MiB: at least 4× the last-level cache (default: ${DEFAULT-VALUE})") int streamMib;
     @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     @Override
     public Integer call() {
+        if (rounds < 1 || streamMib < 1) throw new IllegalArgumentException("--rounds and --stream-mib must be positive");
         int t = devices.threads > 0 ? devices.threads : Runtime.getRuntime().availableProcessors();
-        // Measured before the model takes its memory: reading 2 GiB, far more than any cache.
-        double readBw = devices.device.equals("cpu") || devices.device.equals("auto") ? readBandwidth(t) : 0;
-        try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, Quantization.parse(quantize), quantizedCache)) {
-            double bw, peak;
-            if (be instanceof OpenClBackend cl) {
-                // The limits of the device the model runs on, measured by kernels on that device.
-                bw = cl.measureBandwidth();
-                peak = cl.measureFmaPeak();
-                System.out.printf("device: %s; copy bandwidth %.1f GB/s; FMA peak %.1f GFLOP/s%n", be.name(), bw / 1e9, peak / 1e9);
-            } else {
-                bw = bandwidth(t);
-                peak = fmaPeak(t);
-                System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s, read-only stream %.1f GB/s; FMA peak %.1f GFLOP/s%n",
-                        t, F.vectorBitSize(), bw / 1e9, readBw / 1e9, peak / 1e9);
-            }
+        Quantization quant = Quantization.parse(quantize);
+        try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, quant, quantizedCache)) {
             var m = e.model();
             System.gc();
+            // before the bench's own stream buffer is allocated
             System.out.println("memory after load: " + residentMemory());
-            long bytesPerToken = m.decodeBytesPerToken();
-            // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact). A first
-            // short generation lets the JIT compile the kernels: a server measures in steady state.
-            PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
-            e.generate(shortPrompt, new SamplingParams(4, null, null, null, null, java.util.Set.of()), (id, s) -> {});
-            // This VM's speed varies by up to 2× from one minute to the next (other tenants): three rounds,
-            // the best reported, as the limits are (best of their repeats).
-            double decodeTps = 0;
-            for (int round = 0; round < 3; round++) {
-                GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
-                decodeTps = Math.max(decodeTps, (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9));
+            boolean cpu = !(be instanceof OpenClBackend);
+            try (CpuLimits limits = cpu ? new CpuLimits(t, (long) streamMib << 20) : null;
+                 java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                DoubleSupplier bandwidth, peak;
+                if (be instanceof OpenClBackend cl) {
+                    bandwidth = cl::measureBandwidth;
+                    peak = cl::measureFmaPeak;
+                    System.out.printf("device: %s; limits measured by kernels on it (copy bandwidth, FMA peak)%n", be.name());
+                } else {
+                    bandwidth = limits::readBandwidth;
+                    peak = limits::fmaPeak;
+                    System.out.printf("machine: %d threads, %d-bit vectors; stream triad %.1f GB/s (once, for reference); "
+                            + "ratios are against the read-only stream over %d MiB and the FMA peak (12 chains)%n",
+                            t, F.vectorBitSize(), limits.triad() / 1e9, limits.bufferBytes() >> 20);
+                }
+                long bytesPerToken = m.decodeBytesPerToken();
+                // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact). A first
+                // short generation lets the JIT compile the kernels: a server measures in steady state.
+                PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
+                e.generate(shortPrompt, new SamplingParams(4, null, null, null, null, java.util.Set.of()), (id, s) -> {});
+                String words = String.join(" ", java.util.Collections.nCopies(promptTokens, "word"));
+                PreparedPrompt longPrompt = e.prepare(List.of(new ChatMessage("user", words)), List.of(), 4);
+                int n = longPrompt.inputIds().length;
+                double prefillFlops = (double) n * m.decodeFlopsPerToken();
+                // Vision: one 336×336 crop through the CLIP tower.
+                var processed = e.imageProcessor().process(new RgbImage(336, 336, new byte[336 * 336 * 3]), 1);
+                var vision = m.imageEmbedding().vision();
+                vision.encode(processed.globalView()); // warm-up
+                var c = e.config().clip();
+                double visionFlops = 577.0 * 2 * e.config().clipLayersToRun() * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize());
+                // The decode GEMV on a matrix of the model's format small enough to stay in the cores' L2.
+                Weights cached = cpu ? cachedMatrix(quant, e.config().hiddenSize(), t, arena) : null;
+
+                double[] decode = new double[rounds], kernel = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    double b0 = bandwidth.getAsDouble();
+                    GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
+                    double tps = (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9);
+                    double cachedBps = cpu ? gemvBytesPerSecond(be, cached) : 0;
+                    double b1 = bandwidth.getAsDouble(), bw = Math.max(b0, b1);
+                    decode[r] = bytesPerToken * tps / bw;
+                    kernel[r] = cachedBps / bw;
+                    double p0 = peak.getAsDouble();
+                    GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
+                    double prefillS = p.prefillNanos() / 1e9;
+                    long v0 = System.nanoTime();
+                    vision.encode(processed.globalView());
+                    double vs = (System.nanoTime() - v0) / 1e9;
+                    double p1 = peak.getAsDouble(), pk = Math.max(p0, p1);
+                    prefill[r] = prefillFlops / prefillS / pk;
+                    visionR[r] = visionFlops / vs / pk;
+                    System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
+                            tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
+                    if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%%", cachedBps / 1e9, 100 * kernel[r]);
+                    System.out.printf("; FMA peak %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%; vision %.2f s/crop = %.1f GFLOP/s = %.0f%%%n",
+                            p0 / 1e9, p1 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r], vs, visionFlops / vs / 1e9, 100 * visionR[r]);
+                }
+                System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
+                if (cpu) System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
+                System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
+                System.out.printf("vision: %s of the FMA peak measured around it%n", summary(visionR));
             }
-            System.out.printf("decode (%s): %.2f tok/s, %.2f GB/token → %.1f GB/s = %.0f%% of stream bandwidth", quantize,
-                    decodeTps, bytesPerToken / 1e9, bytesPerToken * decodeTps / 1e9, 100 * bytesPerToken * decodeTps / bw);
-            if (readBw > 0 && !(be instanceof OpenClBackend)) System.out.printf(" (triad), %.0f%% of read-only", 100 * bytesPerToken * decodeTps / readBw);
-            System.out.println();
-            // Prefill: a prompt of about N tokens.
-            String words = String.join(" ", java.util.Collections.nCopies(promptTokens, "word"));
-            PreparedPrompt longPrompt = e.prepare(List.of(new ChatMessage("user", words)), List.of(), 4);
-            int n = longPrompt.inputIds().length;
-            GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
-            double prefillS = p.prefillNanos() / 1e9;
-            double flops = (double) n * m.decodeFlopsPerToken();
-            System.out.printf("prefill: %d tokens in %.2f s = %.1f tok/s, %.1f GFLOP/s = %.0f%% of FMA peak%n", n, prefillS, n / prefillS,
-                    flops / prefillS / 1e9, 100 * flops / prefillS / peak);
-            // Vision: one 336×336 crop through the CLIP tower.
-            RgbImage img = new RgbImage(336, 336, new byte[336 * 336 * 3]);
-            var processed = e.imageProcessor().process(img, 1);
-            var vision = m.imageEmbedding().vision();
-            vision.encode(processed.globalView()); // warm-up
-            long v0 = System.nanoTime();
-            vision.encode(processed.globalView());
-            double vs = (System.nanoTime() - v0) / 1e9;
-            var c = e.config().clip();
-            double vflops = 577.0 * 2 * e.config().clipLayersToRun() * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize());
-            System.out.printf("vision: %.2f s per crop, %.1f GFLOP/s = %.0f%% of FMA peak%n", vs, vflops / vs / 1e9, 100 * vflops / vs / peak);
             System.out.println("memory after the runs: " + residentMemory());
         }
         return 0;
+    }
+
+    /** "median M % (rounds a %, b %, …)". */
+    static String summary(double[] ratios) {
+        double[] sorted = ratios.clone();
+        java.util.Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        StringBuilder sb = new StringBuilder(String.format("median %.0f%% (rounds:", 100 * median));
+        for (double r : ratios) sb.append(String.format(" %.0f%%", 100 * r));
+        return sb.append(')').toString();
+    }
+
+    /**
+     * A random matrix in the model's weight format, {@code cols} wide, of about 1.25 MiB per thread:
+     * each core's share stays in its L2, so a GEMV over it shows what the kernel can do when memory
+     * is not the limit.
+     */
+    static Weights cachedMatrix(Quantization q, int cols, int threads, java.lang.foreign.Arena arena) {
+        double bytesPerWeight = switch (q) {
+            case NONE -> 2;
+            case Q8_0 -> 34.0 / 32;
+            case Q4_0 -> 18.0 / 32;
+        };
+        int rows = Math.max(16, (int) ((1.25 * (1 << 20) * threads) / (cols * bytesPerWeight)) / 16 * 16);
+        java.util.Random rnd = new java.util.Random(7);
+        java.lang.foreign.MemorySegment bf16 = arena.allocate((long) rows * cols * 2, 64);
+        java.lang.foreign.MemorySegment f32 = arena.allocate((long) rows * cols * 4, 64);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            float v = (float) rnd.nextGaussian() * 0.02f;
+            f32.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, v);
+            bf16.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
+        }
+        return q == Quantization.NONE ? new Weights.Dense(DType.BF16, bf16, rows, cols)
+                : q.apply(new Weights.Dense(DType.F32, f32, rows, cols));
+    }
+
+    /** Bytes of weights per second of one-token matmuls over {@code w} (best of 5 batches after a warm-up). */
+    static double gemvBytesPerSecond(ComputeBackend be, Weights w) {
+        float[] x = new float[w.cols], out = new float[w.rows];
+        java.util.Arrays.fill(x, 0.5f);
+        int calls = 200;
+        for (int i = 0; i < calls; i++) be.matmul(w, null, x, 1, out);
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < 5; rep++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) be.matmul(w, null, x, 1, out);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / calls);
+        }
+        return w.bytes() / best;
     }
 
     /**
@@ -117,96 +187,5 @@ final class BenchCommand implements Callable<Integer> {
         } catch (java.io.IOException | RuntimeException e) {
             return "not available (" + e.getMessage() + ")";
         }
-    }
-
-    /**
-     * Read-only streaming (what a decode GEMV does) over 2 GiB off-heap, best of 4 after a warm-up:
-     * STREAM's rule is arrays of at least 4× the last-level cache, and this machine reports a 300 MiB
-     * L3, which the triad's 3 × 128 MiB partly fit in. Falls back to 512 MiB where 2 GiB cannot be had.
-     */
-    static double readBandwidth(int threads) {
-        for (long bytes : new long[] {2L << 30, 512L << 20}) {
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-                java.lang.foreign.MemorySegment s = arena.allocate(bytes, 64);
-                s.fill((byte) 1);
-                long per = bytes / threads / 256 * 256;
-                java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-                double best = 0;
-                for (int rep = 0; rep < 5; rep++) {
-                    long t0 = System.nanoTime();
-                    pool.submit(() -> IntStream.range(0, threads).parallel().mapToDouble(t -> {
-                        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                        long step = 4L * F.vectorByteSize();
-                        for (long o = t * per; o + step <= (t + 1) * per; o += step) {
-                            a0 = a0.add(FloatVector.fromMemorySegment(F, s, o, java.nio.ByteOrder.LITTLE_ENDIAN));
-                            a1 = a1.add(FloatVector.fromMemorySegment(F, s, o + F.vectorByteSize(), java.nio.ByteOrder.LITTLE_ENDIAN));
-                            a2 = a2.add(FloatVector.fromMemorySegment(F, s, o + 2L * F.vectorByteSize(), java.nio.ByteOrder.LITTLE_ENDIAN));
-                            a3 = a3.add(FloatVector.fromMemorySegment(F, s, o + 3L * F.vectorByteSize(), java.nio.ByteOrder.LITTLE_ENDIAN));
-                        }
-                        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
-                    }).sum()).join();
-                    double sec = (System.nanoTime() - t0) / 1e9;
-                    if (rep > 0) best = Math.max(best, per * threads / sec);
-                }
-                pool.shutdown();
-                return best;
-            } catch (OutOfMemoryError e) {
-                // try the smaller size
-            }
-        }
-        return 0;
-    }
-
-    /** STREAM triad a = b + s·c over arrays far larger than the caches, best of 3. */
-    static double bandwidth(int threads) {
-        int n = 32 << 20; // 32 Mi floats = 128 MiB per array
-        float[] a = new float[n], b = new float[n], c = new float[n];
-        java.util.Arrays.fill(b, 1f);
-        java.util.Arrays.fill(c, 2f);
-        int chunk = n / threads;
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-        double best = 0;
-        for (int rep = 0; rep < 4; rep++) {
-            long t0 = System.nanoTime();
-            pool.submit(() -> IntStream.range(0, threads).parallel().forEach(t -> {
-                int i = t * chunk, end = t == threads - 1 ? n : i + chunk;
-                FloatVector s = FloatVector.broadcast(F, 3f);
-                for (; i + F.length() <= end; i += F.length()) FloatVector.fromArray(F, c, i).fma(s, FloatVector.fromArray(F, b, i)).intoArray(a, i);
-                for (; i < end; i++) a[i] = b[i] + 3f * c[i];
-            })).join();
-            double s = (System.nanoTime() - t0) / 1e9;
-            if (rep > 0) best = Math.max(best, 3.0 * 4 * n / s);
-        }
-        pool.shutdown();
-        return best;
-    }
-
-    /** Independent vector FMA chains in registers on every thread. */
-    static double fmaPeak(int threads) {
-        long iters = 20_000_000L;
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-        double best = 0;
-        // 12 independent chains: 4-cycle FMA latency × 2 FMA ports needs at least 8 in flight, and 8
-        // exactly measured ~25 % below 12 here (loop overhead shows), so the peak would be understated.
-        for (int rep = 0; rep < 4; rep++) {
-            long t0 = System.nanoTime();
-            double sink = pool.submit(() -> IntStream.range(0, threads).parallel().mapToDouble(t -> {
-                FloatVector a0 = FloatVector.broadcast(F, 1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-                FloatVector x = FloatVector.broadcast(F, 0.999999f), y = FloatVector.broadcast(F, 1e-7f);
-                for (long i = 0; i < iters; i++) {
-                    a0 = a0.fma(x, y); a1 = a1.fma(x, y); a2 = a2.fma(x, y); a3 = a3.fma(x, y);
-                    a4 = a4.fma(x, y); a5 = a5.fma(x, y); a6 = a6.fma(x, y); a7 = a7.fma(x, y);
-                    a8 = a8.fma(x, y); a9 = a9.fma(x, y); a10 = a10.fma(x, y); a11 = a11.fma(x, y);
-                }
-                return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
-                        .reduceLanes(VectorOperators.ADD);
-            }).sum()).join();
-            double s = (System.nanoTime() - t0) / 1e9;
-            if (sink == 42) System.out.print("");
-            best = Math.max(best, 2.0 * 12 * F.length() * iters * threads / s);
-        }
-        pool.shutdown();
-        return best;
     }
 }

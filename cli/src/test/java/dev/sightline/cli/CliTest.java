@@ -53,6 +53,21 @@ class CliTest {
         assertTrue(j.has("text") && j.has("timings"));
     }
 
+    /** The bench runs its rounds and sets every figure against limits measured around it. */
+    @Test
+    void benchReportsEachFigureAgainstItsLimits() {
+        Run r = run("bench", "--model", model.toString(), "--device", "cpu", "--quantize", "q8_0", "--rounds", "2",
+                "--stream-mib", "32", "--decode-tokens", "3", "--prompt-tokens", "8");
+        assertEquals(0, r.code(), r.err());
+        for (String expected : new String[] {"round 1:", "round 2:", "decode (q8_0):", "decode GEMV on cached weights",
+                "prefill: median", "vision: median", "memory after the runs"}) {
+            assertTrue(r.out().contains(expected), expected + " missing from:\n" + r.out());
+        }
+        Run bad = run("bench", "--model", model.toString(), "--rounds", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--rounds"), bad.err());
+    }
+
     @Test
     void generateWithAnImageAndLogits() throws Exception {
         Path img = tmp.resolve("img.png");

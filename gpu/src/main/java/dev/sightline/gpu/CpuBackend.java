@@ -16,7 +16,7 @@ public final class CpuBackend implements ComputeBackend {
     private final ThreadLocal<float[]> rowBuffer = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> singleRow = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> transposeBuffer = ThreadLocal.withInitial(() -> new float[0]);
-    private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[8 * 2 * Gemm.L]);
+    private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[Gemm.ROWS * 2 * Gemm.L]);
 
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -201,8 +201,8 @@ public final class CpuBackend implements ComputeBackend {
         return dst;
     }
 
-    /** Queries per task of the blocked attention. */
-    private static final int QUERY_BLOCK = 64;
+    /** Queries per task of the blocked attention: whole micro-kernel tiles ({@link Gemm#ROWS}). */
+    private static final int QUERY_BLOCK = 4 * Gemm.ROWS;
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,

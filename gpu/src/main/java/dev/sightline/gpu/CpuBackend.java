@@ -68,6 +68,10 @@ public final class CpuBackend implements ComputeBackend {
             gemvQ4(q, bias, x, out);
             return;
         }
+        if (w instanceof Weights.Dense d && d.dtype == DType.BF16 && n == 1 && VectorKernels.wideGemv()) {
+            gemvBf16(d, bias, x, out);
+            return;
+        }
         if (n >= Gemm.MIN_TOKENS) {
             gemm(w, bias, x, n, out);
             return;
@@ -111,6 +115,29 @@ public final class CpuBackend implements ComputeBackend {
                 for (; r + 4 <= r1; r += 4) VectorKernels.dotQ8x4(w.q, w.scales, r, w.cols, x, out);
             }
             for (; r < r1; r++) out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x);
+            if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
+        });
+    }
+
+    /**
+     * Decode GEMV over a bf16 matrix (the exact path): straight from the mapped bytes, four rows at
+     * a time (see {@link VectorKernels#dotBf16x4}), x reordered once per call; rows split over threads.
+     */
+    private void gemvBf16(Weights.Dense w, float[] bias, float[] x, float[] out) {
+        final int rows = w.rows, cols = w.cols;
+        final float[] xp = scratch(transposeBuffer, cols);
+        VectorKernels.prepareBf16(x, cols, xp);
+        final int block = 64;
+        parallel((rows + block - 1) / block, t -> {
+            int r = t * block, r1 = Math.min(rows, r + block);
+            for (; r + 4 <= r1; r += 4) VectorKernels.dotBf16x4(w.data, r, cols, xp, x, out);
+            if (r < r1) { // the last rows of the matrix, one at a time
+                float[] row = rowBuffer(cols);
+                for (; r < r1; r++) {
+                    w.rowToFloat(r, row);
+                    out[r] = VectorKernels.dot(row, 0, x, 0, cols);
+                }
+            }
             if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
         });
     }

@@ -113,6 +113,64 @@ public final class VectorKernels {
     }
 
     private static final VectorSpecies<Integer> I16L = IntVector.SPECIES_512;
+
+    /**
+     * x reordered once per bf16 GEMV call for {@link #dotBf16x4}: within each whole 32 columns,
+     * the 16 even columns, then the 16 odd ones. Columns past the last whole 32 are not written.
+     */
+    static void prepareBf16(float[] x, int cols, float[] xp) {
+        for (int c = 0; c + 32 <= cols; c += 32) {
+            for (int j = 0; j < 16; j++) {
+                xp[c + j] = x[c + 2 * j];
+                xp[c + 16 + j] = x[c + 2 * j + 1];
+            }
+        }
+    }
+
+    /**
+     * Four bf16 rows of a memory-mapped matrix at once (512-bit only): out[row + i] = Σ_c w·x,
+     * straight from the mapped bytes. One 64-byte load holds 32 weights as 16 little-endian int
+     * lanes, the even column in the low half and the odd one in the high half: {@code v << 16} and
+     * {@code v & 0xFFFF0000} are already their float32 values, two operations per 32 weights where
+     * widening each half to int lanes and shifting took four and a row buffer written and read again
+     * (measured: see docs/benchmarks.md). x comes reordered by {@link #prepareBf16} to match; the
+     * even and odd products go to separate accumulators so that no FMA waits on the previous one.
+     * Written out without helpers (see {@link #dotQ4x2}).
+     */
+    static void dotBf16x4(MemorySegment w, int row, int cols, float[] xp, float[] x, float[] out) {
+        long r0 = 2L * row * cols, r1 = r0 + 2L * cols, r2 = r1 + 2L * cols, r3 = r2 + 2L * cols;
+        FloatVector e0 = FloatVector.zero(F16L), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        int full = cols / 32 * 32;
+        for (int c = 0; c < full; c += 32) {
+            FloatVector xe = FloatVector.fromArray(F16L, xp, c), xo = FloatVector.fromArray(F16L, xp, c + 16);
+            long b = 2L * c;
+            IntVector v = IntVector.fromMemorySegment(I16L, w, r0 + b, ByteOrder.LITTLE_ENDIAN);
+            e0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e0);
+            o0 = v.and(0xFFFF0000).reinterpretAsFloats().fma(xo, o0);
+            v = IntVector.fromMemorySegment(I16L, w, r1 + b, ByteOrder.LITTLE_ENDIAN);
+            e1 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e1);
+            o1 = v.and(0xFFFF0000).reinterpretAsFloats().fma(xo, o1);
+            v = IntVector.fromMemorySegment(I16L, w, r2 + b, ByteOrder.LITTLE_ENDIAN);
+            e2 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e2);
+            o2 = v.and(0xFFFF0000).reinterpretAsFloats().fma(xo, o2);
+            v = IntVector.fromMemorySegment(I16L, w, r3 + b, ByteOrder.LITTLE_ENDIAN);
+            e3 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
+            o3 = v.and(0xFFFF0000).reinterpretAsFloats().fma(xo, o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD), s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD), s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < cols; c++) { // a last part narrower than 32 columns
+            long b = 2L * c;
+            s0 += Float.intBitsToFloat(w.get(Weights.Dense.SHORT, r0 + b) << 16) * x[c];
+            s1 += Float.intBitsToFloat(w.get(Weights.Dense.SHORT, r1 + b) << 16) * x[c];
+            s2 += Float.intBitsToFloat(w.get(Weights.Dense.SHORT, r2 + b) << 16) * x[c];
+            s3 += Float.intBitsToFloat(w.get(Weights.Dense.SHORT, r3 + b) << 16) * x[c];
+        }
+        out[row] = s0;
+        out[row + 1] = s1;
+        out[row + 2] = s2;
+        out[row + 3] = s3;
+    }
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
     /** Q8_0 row r → float32 (512-bit only): 16 int8 lanes widened and scaled at a time. */

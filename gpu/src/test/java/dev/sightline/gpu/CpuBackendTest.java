@@ -37,11 +37,13 @@ class CpuBackendTest {
     }
 
     /**
-     * Shapes that reach every path: one token and a few (row dots), whole and partial token vectors
+     * Shapes that reach every path: one token (the bf16 GEMV: four rows at a time, leftover rows,
+     * whole and partial 32-column parts) and a few (row dots), whole and partial token vectors
      * and row groups of the prefill GEMM, and a reduction longer than one of its chunks (bias added once).
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33", "20,9000,17"})
+    @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33", "20,9000,17",
+        "70,64,1", "131,3072,1"})
     void matmulMatchesNaive(int rows, int cols, int n) {
         try (Arena arena = Arena.ofShared()) {
             float[] w = random(rows * cols);

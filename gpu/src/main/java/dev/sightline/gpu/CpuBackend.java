@@ -152,8 +152,8 @@ public final class CpuBackend implements ComputeBackend {
         final boolean wide = VectorKernels.wideGemv();
         final int vectorCols = wide ? cols / Q4_0.GROUP * Q4_0.GROUP : 0;
         // x prepared once per call for the vector kernel (unused on the scalar path)
-        final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xsum = wide ? scratch(singleRow, bpr) : null;
-        if (wide) VectorKernels.prepareQ4(x, cols, xs, xsum);
+        final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xc = wide ? scratch(singleRow, bpr) : null;
+        if (wide) VectorKernels.prepareQ4(x, cols, xs, xc);
         final int block = 64;
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
@@ -161,7 +161,7 @@ public final class CpuBackend implements ComputeBackend {
             if (wide) {
                 float[] d = buffer(2 * bpr);
                 for (; r + 2 <= r1; r += 2) {
-                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xs, xsum, d, out);
+                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xs, xc, d, out);
                     if (vectorCols < cols) for (int i = r; i < r + 2; i++) out[i] += w.dot(i, vectorCols, x);
                 }
             }

@@ -9,9 +9,8 @@ import java.util.stream.IntStream;
  *
  * <p>Nibble order (ours, chosen for the 512-bit kernel): a row is stored as 32-bit words in groups
  * of 128 weights = 16 words; nibble k (bits 4k…4k+3) of word j holds weight 16·k + j of the group.
- * One 64-byte load then yields, for each k, sixteen consecutive weights by a mask alone
- * ({@code word & 0xF << 4k} = q·16^k, converted to float exactly; the 16^−k goes into x once per
- * call), with no byte shuffles or widening. A last group shorter than 128 (m = 32, 64 or 96
+ * One 64-byte load then yields, for each k, sixteen consecutive weights by at most a shift and a
+ * mask, with no byte shuffles or widening (see {@link VectorKernels#dotQ4x2}). A last group shorter than 128 (m = 32, 64 or 96
  * weights) uses m/8 words the same way: nibble k of word j holds weight (m/8)·k + j.
  */
 public final class Q4_0 extends Weights {

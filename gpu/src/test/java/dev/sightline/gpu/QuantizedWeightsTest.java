@@ -85,9 +85,15 @@ class QuantizedWeightsTest {
             BE.matmul(q, bias, x, 1, out);
             for (int r = 0; r < 70; r++) {
                 q.rowToFloat(r, row);
-                double s = bias[r];
-                for (int i = 0; i < 320; i++) s += (double) row[i] * x[i];
-                assertEquals(s, out[r], 1e-4 * (1 + Math.abs(s)), q.getClass().getSimpleName() + " row " + r);
+                double s = bias[r], abs = 0;
+                for (int i = 0; i < 320; i++) {
+                    s += (double) row[i] * x[i];
+                    abs += Math.abs((double) row[i] * x[i]);
+                }
+                // Q4_0's kernel trades ~10 bits of float32 for speed (see VectorKernels.dotQ4x2):
+                // held to 10^−3 of Σ|w·x|, far below its quantisation error, far above a wrong nibble
+                double tolerance = q instanceof Q4_0 ? 1e-3 * abs : 1e-4 * (1 + Math.abs(s));
+                assertEquals(s, out[r], tolerance, q.getClass().getSimpleName() + " row " + r);
                 for (int c = 0; c < 320; c++) assertEquals(row[c], q.get(r, c), 0f, "vector and scalar decoding agree");
             }
         }

@@ -37,9 +37,9 @@ run conformance --golden "$B/golden" --device opencl; rc=$?
 echo "== golden conformance on OpenCL, Q8_0 (not held to the exact tolerances)"
 run conformance --golden "$B/golden" --device opencl --quantize q8_0
 echo "== bench, tiny model (overheads: launch and transfer costs dominate)"
-run bench --model "$B/golden/tiny-a" --device opencl --decode-tokens 16 --prompt-tokens 128
+run bench --model "$B/golden/tiny-a" --device opencl --rounds 1 --decode-tokens 16 --prompt-tokens 128
 [[ -n ${SKIP_FULL:-} ]] && exit $rc
 echo "== bench, full-size random checkpoint at Q8_0 (the real shapes; ~8.3 GB written to ${CKPT:=/tmp/phi35})"
 [[ -f $CKPT/config.json ]] || run make-checkpoint --preset phi-3.5-vision --out "$CKPT"
-run bench --model "$CKPT" --device opencl --quantize q8_0 --decode-tokens 8 --prompt-tokens 256 --opencl-memory-mb 1536
+run bench --model "$CKPT" --device opencl --rounds 1 --quantize q8_0 --decode-tokens 8 --prompt-tokens 256 --opencl-memory-mb 1536
 exit $rc

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Patches an unpacked Payara's domain1 for Sightline (idempotent):
 #  - JVM options the engine needs on JDK 25 (Vector API incubator module, FFM native access),
-#  - the heap (SIGHTLINE_HEAP, default 4g; weights are memory-mapped outside the heap).
+#  - the heap (SIGHTLINE_HEAP; default 4g, where bf16 weights are memory-mapped outside the heap,
+#    and 6g with SIGHTLINE_QUANTIZE=q8_0, whose 4.2 GB of quantised weights live on the heap).
 # Used by the integration tests (the managed Arquillian connector cannot set JVM options)
 # and by scripts/payara-run.sh.
 set -euo pipefail
 PAYARA_HOME=${1:?usage: payara-prepare.sh PAYARA_HOME}
-HEAP=${SIGHTLINE_HEAP:-4g}
+case "${SIGHTLINE_QUANTIZE:-none}" in
+  q8_0|q8|Q8_0|Q8) DEFAULT_HEAP=6g ;;
+  *) DEFAULT_HEAP=4g ;;
+esac
+HEAP=${SIGHTLINE_HEAP:-$DEFAULT_HEAP}
 DOMAIN_XML="$PAYARA_HOME/glassfish/domains/domain1/config/domain.xml"
 [[ -f "$DOMAIN_XML" ]] || { echo "payara-prepare: no domain.xml at $DOMAIN_XML" >&2; exit 1; }
 

@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
         imageProcessor = new ImageProcessor(pre.mean(), pre.std(), pre.numImgTokens());
         defaultNumCrops = pre.numCrops();
         LOG.info(() -> "Loading " + dir + " (" + config.numLayers() + " decoder layers, hidden " + config.hiddenSize() + ")");
+        HeapBudget.check(config, quant, Runtime.getRuntime().maxMemory());
         checkpoint = Checkpoint.open(dir);
         try (var cache = dev.sightline.engine.checkpoint.QuantizedCache.open(quantizedCache, dir, quant)) {
             model = new Phi3VModel(checkpoint, config, backend, cache);

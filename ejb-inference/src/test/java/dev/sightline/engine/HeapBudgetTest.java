@@ -1,0 +1,36 @@
+package dev.sightline.engine;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sightline.engine.checkpoint.CheckpointException;
+import dev.sightline.gpu.Quantization;
+import org.junit.jupiter.api.Test;
+
+/** A heap too small for the quantised weights is refused before loading, with the setting to change. */
+class HeapBudgetTest {
+    /** Phi-3.5-vision-instruct's decoder dimensions (config.json of the real checkpoint). */
+    static final ModelConfig PHI_3_5 = new ModelConfig(3072, 8192, 32, 32, 32, 32064, 1e-5f, 10000.0, 131072, 4096,
+            null, null, null, 1, false, 4096, 144, -2, ModelConfig.Clip.VIT_L_14_336);
+
+    @Test
+    void quantisedBytesMatchWhatTheModelHolds() {
+        // the bench's bytes per token on the full-size checkpoint: 4.19 GB at Q8_0, 2.15 GB at Q4_0
+        assertEquals(4_187_676_672L, HeapBudget.quantisedBytes(PHI_3_5, Quantization.Q8_0));
+        assertEquals(2_149_244_928L, HeapBudget.quantisedBytes(PHI_3_5, Quantization.Q4_0));
+        assertEquals(0, HeapBudget.quantisedBytes(PHI_3_5, Quantization.NONE));
+    }
+
+    @Test
+    void aHeapTooSmallForTheWeightsIsRefusedWithTheSettingToChange() {
+        long fourGiB = 4L << 30; // the server's default heap
+        var e = assertThrows(CheckpointException.class, () -> HeapBudget.check(PHI_3_5, Quantization.Q8_0, fourGiB));
+        assertTrue(e.getMessage().contains("quantize=q8_0") && e.getMessage().contains("SIGHTLINE_HEAP")
+                && e.getMessage().contains("at least 6 GB"), e.getMessage());
+        assertDoesNotThrow(() -> HeapBudget.check(PHI_3_5, Quantization.Q4_0, fourGiB));
+        assertDoesNotThrow(() -> HeapBudget.check(PHI_3_5, Quantization.Q8_0, 5L << 30)); // loads; warns
+        assertDoesNotThrow(() -> HeapBudget.check(PHI_3_5, Quantization.NONE, 1L << 30)); // memory-mapped
+    }
+}

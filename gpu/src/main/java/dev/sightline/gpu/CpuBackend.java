@@ -99,7 +99,7 @@ public final class CpuBackend implements ComputeBackend {
         int block = Gemm.rowsPerBlock(w.cols);
         parallel((w.rows + block - 1) / block, rb -> {
             float[] wBuf = buffer(block * w.cols);
-            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * block, wBuf, rowBuffer(w.cols), tileBuffer.get());
+            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * block, wBuf, tileBuffer.get());
         });
     }
 

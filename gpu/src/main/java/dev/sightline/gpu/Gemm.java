@@ -67,13 +67,12 @@ final class Gemm {
      * difference beyond this VM's noise, so the simpler form stays.
      */
     static void rowBlock(Weights w, float[] bias, float[] xT, int n, int nPad, float[] out, int r0,
-                         float[] wBuf, float[] row, float[] tile) {
+                         float[] wBuf, float[] tile) {
         int cols = w.cols, block = rowsPerBlock(cols);
         int rows = Math.min(block, w.rows - r0);
         for (int j = 0; j < block; j++) {
             if (j < rows) {
-                w.rowToFloat(r0 + j, row);
-                System.arraycopy(row, 0, wBuf, j * cols, cols);
+                w.rowToFloat(r0 + j, wBuf, j * cols);
             } else {
                 java.util.Arrays.fill(wBuf, j * cols, (j + 1) * cols, 0f);
             }

@@ -120,12 +120,12 @@ public final class Q4_0 extends Weights {
     }
 
     @Override
-    public void rowToFloat(int r, float[] dst) {
+    public void rowToFloat(int r, float[] dst, int at) {
         int bpr = cols / BLOCK, words = cols / 8;
-        int c0 = VectorKernels.wideGemv() ? VectorKernels.q4RowToFloat(q, scales, r, cols, dst) : 0;
+        int c0 = VectorKernels.wideGemv() ? VectorKernels.q4RowToFloat(q, scales, r, cols, dst, at) : 0;
         for (int c = c0; c < cols; c++) {
             int n = (q[r * words + word(c, cols)] >>> (4 * nibbleOf(c, cols))) & 0xF;
-            dst[c] = (n - 8) * Float.float16ToFloat(scales[r * bpr + c / BLOCK]);
+            dst[at + c] = (n - 8) * Float.float16ToFloat(scales[r * bpr + c / BLOCK]);
         }
     }
 

@@ -73,16 +73,16 @@ public final class Q8_0 extends Weights {
     }
 
     @Override
-    public void rowToFloat(int r, float[] dst) {
+    public void rowToFloat(int r, float[] dst, int at) {
         if (VectorKernels.wideGemv()) {
-            VectorKernels.q8RowToFloat(q, scales, r, cols, dst);
+            VectorKernels.q8RowToFloat(q, scales, r, cols, dst, at);
             return;
         }
         int bpr = cols / BLOCK;
         for (int b = 0; b < bpr; b++) {
             float d = scales[r * bpr + b];
             int o = r * cols + b * BLOCK;
-            for (int i = 0; i < BLOCK; i++) dst[b * BLOCK + i] = q[o + i] * d;
+            for (int i = 0; i < BLOCK; i++) dst[at + b * BLOCK + i] = q[o + i] * d;
         }
     }
 

@@ -19,16 +19,16 @@ public final class VectorKernels {
     private VectorKernels() {}
 
     /** bf16 → f32 is exact: the 16 stored bits become the high half of the float. */
-    static void bf16ToFloat(MemorySegment src, long byteOffset, float[] dst, int n) {
+    static void bf16ToFloat(MemorySegment src, long byteOffset, float[] dst, int at, int n) {
         int i = 0;
         int upper = F.loopBound(n);
         for (; i < upper; i += F.length()) {
             ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
             IntVector v = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
         }
         for (; i < n; i++) {
-            dst[i] = Float.intBitsToFloat(src.get(Weights.Dense.SHORT, byteOffset + 2L * i) << 16);
+            dst[at + i] = Float.intBitsToFloat(src.get(Weights.Dense.SHORT, byteOffset + 2L * i) << 16);
         }
     }
 
@@ -173,12 +173,12 @@ public final class VectorKernels {
     }
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
-    /** Q8_0 row r → float32 (512-bit only): 16 int8 lanes widened and scaled at a time. */
-    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, float[] dst) {
+    /** Q8_0 row r → float32 at dst[at…] (512-bit only): 16 int8 lanes widened and scaled at a time. */
+    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, float[] dst, int at) {
         int bpr = cols / Q8_0.BLOCK;
         for (int b = 0; b < bpr; b++) {
             FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
-            int o = r * cols + b * Q8_0.BLOCK, c = b * Q8_0.BLOCK;
+            int o = r * cols + b * Q8_0.BLOCK, c = at + b * Q8_0.BLOCK;
             ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c);
             ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c + 16);
         }
@@ -202,17 +202,17 @@ public final class VectorKernels {
     }
 
     /**
-     * The whole 128-weight groups of Q4_0 row r → float32 (512-bit only); returns the first column
+     * The whole 128-weight groups of Q4_0 row r → float32 at dst[at…] (512-bit only); returns the first column
      * not written (the start of a shorter last group, which the caller decodes).
      */
-    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, float[] dst) {
+    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, float[] dst, int at) {
         int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
         for (int g = 0; g < groups; g++) {
             IntVector v = IntVector.fromArray(I16L, q, r * words + g * 16);
             for (int k = 0; k < 8; k++) {
                 float d = Float.float16ToFloat(scales[r * bpr + g * 4 + k / 2]);
                 FloatVector n = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F16L, 0);
-                n.sub(8f).mul(d).intoArray(dst, g * Q4_0.GROUP + 16 * k);
+                n.sub(8f).mul(d).intoArray(dst, at + g * Q4_0.GROUP + 16 * k);
             }
         }
         return groups * Q4_0.GROUP;

@@ -22,7 +22,12 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
     }
 
     /** Writes row {@code r} as float32 into {@code dst[0..cols)}. */
-    public abstract void rowToFloat(int r, float[] dst);
+    public final void rowToFloat(int r, float[] dst) {
+        rowToFloat(r, dst, 0);
+    }
+
+    /** Writes row {@code r} as float32 into {@code dst[at..at + cols)} (e.g. straight into a block of rows). */
+    public abstract void rowToFloat(int r, float[] dst, int at);
 
     /** Bytes that one full pass over this matrix reads, as held in memory. */
     public abstract long bytes();
@@ -55,13 +60,13 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
         }
 
         @Override
-        public void rowToFloat(int r, float[] dst) {
+        public void rowToFloat(int r, float[] dst, int at) {
             long base = (long) r * cols;
             switch (dtype) {
-                case F32 -> MemorySegment.copy(data, FLOAT, base * 4, dst, 0, cols);
-                case BF16 -> VectorKernels.bf16ToFloat(data, base * 2, dst, cols);
+                case F32 -> MemorySegment.copy(data, FLOAT, base * 4, dst, at, cols);
+                case BF16 -> VectorKernels.bf16ToFloat(data, base * 2, dst, at, cols);
                 case F16 -> {
-                    for (int c = 0; c < cols; c++) dst[c] = Float.float16ToFloat(data.get(SHORT, (base + c) * 2));
+                    for (int c = 0; c < cols; c++) dst[at + c] = Float.float16ToFloat(data.get(SHORT, (base + c) * 2));
                 }
                 case I8, I32 -> throw new IllegalStateException(dtype + " matrix"); // refused by the constructor
             }

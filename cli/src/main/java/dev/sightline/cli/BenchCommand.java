@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
                 // The decode GEMV on a matrix of the model's format small enough to stay in the cores' L2.
                 Weights cached = cpu ? cachedMatrix(quant, e.config().hiddenSize(), t, arena) : null;
 
-                double[] decode = new double[rounds], kernel = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
+                double[] decode = new double[rounds], kernel = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     double b0 = bandwidth.getAsDouble();
                     GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
@@ -93,6 +93,8 @@ final class BenchCommand implements Callable<Integer> {
                     double b1 = bandwidth.getAsDouble(), bw = Math.max(b0, b1);
                     decode[r] = bytesPerToken * tps / bw;
                     kernel[r] = cachedBps / bw;
+                    // A core that waits for memory, then computes, without overlap: 1/(1/C + 1/M) of M.
+                    serial[r] = kernel[r] / (1 + kernel[r]);
                     double p0 = peak.getAsDouble();
                     GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;
@@ -104,12 +106,15 @@ final class BenchCommand implements Callable<Integer> {
                     visionR[r] = visionFlops / vs / pk;
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
-                    if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%%", cachedBps / 1e9, 100 * kernel[r]);
+                    if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%)", cachedBps / 1e9, 100 * kernel[r], 100 * serial[r]);
                     System.out.printf("; FMA peak %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%; vision %.2f s/crop = %.1f GFLOP/s = %.0f%%%n",
                             p0 / 1e9, p1 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r], vs, visionFlops / vs / 1e9, 100 * visionR[r]);
                 }
                 System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
-                if (cpu) System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
+                if (cpu) {
+                    System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
+                    System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
+                }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
                 System.out.printf("vision: %s of the FMA peak measured around it%n", summary(visionR));
             }

@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
                 String words = String.join(" ", java.util.Collections.nCopies(promptTokens, "word"));
                 PreparedPrompt longPrompt = e.prepare(List.of(new ChatMessage("user", words)), List.of(), 4);
                 int n = longPrompt.inputIds().length;
-                double prefillFlops = (double) n * m.decodeFlopsPerToken();
+                double prefillFlops = m.prefillFlops(n);
                 // Vision: one 336×336 crop through the CLIP tower.
                 var processed = e.imageProcessor().process(new RgbImage(336, 336, new byte[336 * 336 * 3]), 1);
                 var vision = m.imageEmbedding().vision();

@@ -1,7 +1,8 @@
 package dev.sightline.gpu;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * CPU backend: Vector API inner loops, multithreaded over output rows (matmul) and over heads ×
@@ -16,6 +17,7 @@ public final class CpuBackend implements ComputeBackend {
     private final ThreadLocal<float[]> rowBuffer = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> singleRow = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> transposeBuffer = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> accBuffer = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> tileBuffer = ThreadLocal.withInitial(() -> new float[Gemm.ROWS * 2 * Gemm.L]);
 
     public CpuBackend() {
@@ -32,12 +34,24 @@ public final class CpuBackend implements ComputeBackend {
         return "cpu(" + threads + " threads, " + VectorKernels.F.vectorBitSize() + "-bit vectors)";
     }
 
+    /**
+     * Runs body(0…tasks−1) on the pool, each worker taking the next task as it finishes one, so a
+     * thread that the VM slows down takes fewer tasks (a parallel stream splits the range up front,
+     * into quarters on a 2-core machine, and waits for the slowest quarter).
+     */
     private void parallel(int tasks, java.util.function.IntConsumer body) {
         if (tasks == 1 || threads == 1) {
             for (int i = 0; i < tasks; i++) body.accept(i);
             return;
         }
-        pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(body)).join();
+        AtomicInteger next = new AtomicInteger();
+        ForkJoinTask<?>[] workers = new ForkJoinTask<?>[Math.min(threads, tasks)];
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] = pool.submit(() -> {
+                for (int t; (t = next.getAndIncrement()) < tasks; ) body.accept(t);
+            });
+        }
+        for (ForkJoinTask<?> w : workers) w.join();
     }
 
     /** This thread's buffer in {@code slot}, grown to at least {@code size} floats (contents unspecified). */
@@ -90,16 +104,20 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
-    /** Prefill: x transposed once, then row blocks of the weights dequantised and multiplied in parallel. */
+    /**
+     * Prefill: x transposed once (tiles spread over the threads), then tasks of up to
+     * {@link Gemm#MAX_ROW_BLOCK} rows × {@link Gemm#TOKEN_BLOCK} tokens (see {@link Gemm#block}).
+     */
     private void gemm(Weights w, float[] bias, float[] x, int n, float[] out) {
         int nPad = Gemm.padded(n);
         float[] xT = scratch(transposeBuffer, w.cols * nPad);
-        Gemm.transpose(x, n, w.cols, xT, nPad);
-        float[] xt = xT;
-        int block = Gemm.rowsPerBlock(w.cols);
-        parallel((w.rows + block - 1) / block, rb -> {
-            float[] wBuf = buffer(block * w.cols);
-            Gemm.rowBlock(w, bias, xt, n, nPad, out, rb * block, wBuf, tileBuffer.get());
+        parallel(Gemm.tiles(nPad), ti -> Gemm.transposeTile(x, n, w.cols, xT, nPad, ti));
+        int block = Gemm.rowsPerTask(w.rows, threads), span = Gemm.tokensPerTask(nPad);
+        int rowTasks = (w.rows + block - 1) / block, tokenTasks = (nPad + span - 1) / span;
+        parallel(rowTasks * tokenTasks, task -> {
+            int t0 = (task % tokenTasks) * span, t1 = Math.min(nPad, t0 + span);
+            Gemm.block(w, bias, xT, n, nPad, out, (task / tokenTasks) * block, block, t0, t1,
+                    scratch(rowBuffer, Gemm.WEIGHT_BUFFER), scratch(accBuffer, Gemm.ACC_BUFFER));
         });
     }
 

@@ -10,13 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * token tiles (see {@link #transpose}), and the micro-kernel holds a 12-row × 2-vector (2·L tokens)
  * tile of the result in 24 registers. Per step k it loads two token vectors of xT and broadcasts one
  * weight of each of the 12 rows: 14 loads for 24 FMAs, so FMA throughput is the limit rather than
- * loads (the earlier dot-product tile needed 8 full-vector loads per 16 FMAs from L2). Measured in
- * one process on cached data, one thread: 12 rows 117–128 GFLOP/s against 100–111 for 8 rows × 2
- * vectors, 101–103 for 8 × 3 and 95–102 for 4 × 4. Each output tile is reduced over the whole of k in
- * registers (see {@link #rowBlock}).
+ * loads. Measured in one process on cached data, one thread: 12 rows 117–128 GFLOP/s against
+ * 100–111 for 8 rows × 2 vectors, 101–103 for 8 × 3 and 95–102 for 4 × 4.
  *
- * <p>Weights are dequantised to float32 one row block at a time (any {@link Weights} format), the
- * only pass over them; each dequantised block is then reused by every token tile.
+ * <p>Blocking (see {@link #block}): a task owns up to {@link #MAX_ROW_BLOCK} weight rows and up to
+ * {@link #TOKEN_BLOCK} tokens, and walks the reduction in passes of {@link #KC} columns. Each pass
+ * dequantises that slice of its rows once (any {@link Weights} format) and runs every token tile
+ * against it; a tile's slice of xT (KC × 2L floats, 32 KiB) stays in L1 while the row groups
+ * pass over it, and the partial sums wait in a per-task accumulator in L2. Before, each task took
+ * 12–36 rows over the whole reduction, so all of xT (1.7 MB at 136 tokens, 9.5 MB at 776) came
+ * from L3 again for every 36 rows; see docs/benchmarks.md for the measurements.
  */
 final class Gemm {
     static final VectorSpecies<Float> F = VectorKernels.F;
@@ -25,26 +28,42 @@ final class Gemm {
     static final int MIN_TOKENS = 4;
     /** Rows of the micro-kernel's register tile. */
     static final int ROWS = 12;
-    /** Most rows dequantised per task (a multiple of {@link #ROWS}); see {@link #rowsPerBlock}. */
-    static final int MAX_ROW_BLOCK = 36;
+    /** Reduction columns per pass: a multiple of Q4_0's 128-weight group (so a pass starts on one). */
+    static final int KC = 256;
+    /** Most weight rows per task (a multiple of {@link #ROWS}); see {@link #rowsPerTask}. */
+    static final int MAX_ROW_BLOCK = 192;
+    /** Most tokens per task (a multiple of 2L): bounds the accumulator to 768 KiB. */
+    static final int TOKEN_BLOCK = 1024;
 
     private Gemm() {}
 
     /**
-     * x transposed into token tiles of 2L (the last one L when nPad is an odd number of vectors),
-     * each tile k-major and contiguous: token t of tile t0 at xT[t0·cols + k·tw + (t − t0)]; tokens
-     * n…nPad are zero. The micro-kernel then reads one contiguous 2L-float line per step k instead of
-     * two lines nPad floats apart, which the prefetchers follow better (measured 69 against 49 GFLOP/s on one thread, 416 tokens × 3072).
+     * Token tile ti of x transposed (tiles of 2L tokens, the last one L when nPad is an odd number of
+     * vectors), k-major and contiguous: token t of the tile starting at t0 at xT[t0·cols + k·tw + (t − t0)];
+     * tokens n…nPad are zero. The micro-kernel then reads one contiguous 2L-float line per step k
+     * instead of two lines nPad floats apart. Each vector of L tokens is one gather per k (4–5× faster
+     * than element by element: 0.23 against 0.91 ms for 136 × 3072). Tiles are independent, so
+     * callers spread them over threads.
      */
-    static void transpose(float[] x, int n, int cols, float[] xT, int nPad) {
-        for (int t0 = 0; t0 < nPad; t0 += 2 * L) {
-            int tw = Math.min(2 * L, nPad - t0), base = t0 * cols;
-            for (int t = t0; t < t0 + tw; t++) {
-                int xo = t * cols, col = base + (t - t0);
-                if (t < n) for (int k = 0; k < cols; k++) xT[col + k * tw] = x[xo + k];
-                else for (int k = 0; k < cols; k++) xT[col + k * tw] = 0f;
+    static void transposeTile(float[] x, int n, int cols, float[] xT, int nPad, int ti) {
+        int t0 = ti * 2 * L, tw = Math.min(2 * L, nPad - t0), base = t0 * cols;
+        int[] rows = new int[L];
+        for (int i = 0; i < L; i++) rows[i] = i * cols;
+        for (int v = 0; v < tw; v += L) {
+            int tv = t0 + v;
+            if (tv + L <= n) {
+                for (int k = 0; k < cols; k++) FloatVector.fromArray(F, x, tv * cols + k, rows, 0).intoArray(xT, base + k * tw + v);
+            } else { // the vector that holds the last tokens and the zero padding
+                for (int k = 0; k < cols; k++) {
+                    for (int t = 0; t < L; t++) xT[base + k * tw + v + t] = tv + t < n ? x[(tv + t) * cols + k] : 0f;
+                }
             }
         }
+    }
+
+    /** Token tiles of nPad tokens (see {@link #transposeTile}). */
+    static int tiles(int nPad) {
+        return (nPad + 2 * L - 1) / (2 * L);
     }
 
     /** Tokens rounded up to whole vectors. */
@@ -52,57 +71,83 @@ final class Gemm {
         return (n + L - 1) / L * L;
     }
 
-    /** Rows dequantised per task: a multiple of {@link #ROWS} with the block at most 512 KiB of float32 (in L2). */
-    static int rowsPerBlock(int cols) {
-        return Math.clamp((131072 / cols) / ROWS * ROWS, ROWS, MAX_ROW_BLOCK);
+    /**
+     * Rows per task: about a quarter of each thread's share (so the last tasks even out between
+     * threads), a multiple of {@link #ROWS}, at most {@link #MAX_ROW_BLOCK} (its KC-column slice,
+     * 192 KiB of float32, stays in L2 beside the accumulator).
+     */
+    static int rowsPerTask(int rows, int threads) {
+        int share = (rows + 4 * threads - 1) / (4 * threads);
+        return Math.clamp((share + ROWS - 1) / ROWS * ROWS, ROWS, MAX_ROW_BLOCK);
     }
 
+    /** Tokens per task: nPad split into equal whole tiles of at most {@link #TOKEN_BLOCK}. */
+    static int tokensPerTask(int nPad) {
+        int tasks = (nPad + TOKEN_BLOCK - 1) / TOKEN_BLOCK, share = (nPad + tasks - 1) / tasks;
+        return (share + 2 * L - 1) / (2 * L) * (2 * L);
+    }
+
+    /** Floats of the per-thread buffers a task needs: the weight slice and the accumulator. */
+    static final int WEIGHT_BUFFER = MAX_ROW_BLOCK * KC, ACC_BUFFER = MAX_ROW_BLOCK * TOKEN_BLOCK;
+
     /**
-     * One row block: rows [r0, r0 + rowsPerBlock(cols)) of the output for all n tokens. {@code wBuf}
-     * holds that many rows × cols floats, {@code tile} {@link #ROWS} × 2L floats (both per thread). Each tile is
-     * reduced over the whole of k in registers and written once (rows r…r+11 of a token are adjacent
-     * in out). Measured against the alternatives in one process (136 tokens, Q8_0 9216×3072,
-     * 16384×3072, 3072×8192, two threads): adding 1024-wide chunks' tiles into out cost ~5 %
-     * (105 against 111 GFLOP/s); 256-wide chunks accumulated in an L1-sized buffer made no
-     * difference beyond this VM's noise, so the simpler form stays.
+     * One task: rows [r0, r0 + block) of the output (fewer at the end of W) for the padded tokens
+     * [t0, t1) (t0 a multiple of 2L). For each pass of {@link #KC} columns the rows' slice is
+     * dequantised into {@code wBuf} (row j at j·kw), then every token tile runs the micro-kernel on
+     * every group of 12 rows, adding into {@code acc} (group g, tile at t: g·12·(t1 − t0) + (t − t0)·12,
+     * 12 rows × tile width). After the last pass the accumulator goes to out, plus the bias.
      */
-    static void rowBlock(Weights w, float[] bias, float[] xT, int n, int nPad, float[] out, int r0,
-                         float[] wBuf, float[] tile) {
-        int cols = w.cols, block = rowsPerBlock(cols);
-        int rows = Math.min(block, w.rows - r0);
-        for (int j = 0; j < block; j++) {
-            if (j < rows) {
-                w.rowToFloat(r0 + j, wBuf, j * cols);
-            } else {
-                java.util.Arrays.fill(wBuf, j * cols, (j + 1) * cols, 0f);
+    static void block(Weights w, float[] bias, float[] xT, int n, int nPad, float[] out, int r0, int block,
+                      int t0, int t1, float[] wBuf, float[] acc) {
+        int cols = w.cols, rows = Math.min(block, w.rows - r0), groups = (rows + ROWS - 1) / ROWS, span = t1 - t0;
+        java.util.Arrays.fill(acc, 0, groups * ROWS * span, 0f);
+        for (int kc = 0; kc < cols; kc += KC) {
+            int kw = Math.min(KC, cols - kc);
+            for (int j = 0; j < rows; j++) w.rowToFloat(r0 + j, kc, kc + kw, wBuf, j * kw);
+            java.util.Arrays.fill(wBuf, rows * kw, groups * ROWS * kw, 0f); // a short last group multiplies zeros
+            for (int tt = t0; tt < t1; tt += 2 * L) {
+                int tw = Math.min(2 * L, nPad - tt), xo = tt * cols + kc * tw;
+                for (int g = 0; g < groups; g++) {
+                    int co = g * ROWS * span + (tt - t0) * ROWS;
+                    if (tw == 2 * L) kernel12x2(wBuf, g * ROWS * kw, kw, xT, xo, tw, kw, acc, co);
+                    else kernel12x1(wBuf, g * ROWS * kw, kw, xT, xo, tw, kw, acc, co);
+                }
             }
         }
-        for (int t0 = 0; t0 < nPad; t0 += 2 * L) {
-            int vecs = Math.min(2, (nPad - t0) / L), tw = vecs * L, t1 = Math.min(n, t0 + tw);
-            for (int g = 0; g < rows; g += ROWS) {
-                if (vecs == 2) kernel12x2(wBuf, g * cols, cols, xT, t0 * cols, 2 * L, 0, 0, cols, tile);
-                else kernel12x1(wBuf, g * cols, cols, xT, t0 * cols, L, 0, 0, cols, tile);
-                int jn = Math.min(ROWS, rows - g), r = r0 + g;
-                for (int t = t0; t < t1; t++) {
-                    int o = t * w.rows + r, ti = t - t0;
-                    for (int j = 0; j < jn; j++) out[o + j] = tile[j * tw + ti] + (bias == null ? 0f : bias[r + j]);
+        for (int g = 0; g < groups; g++) {
+            int jn = Math.min(ROWS, rows - g * ROWS), r = r0 + g * ROWS;
+            for (int tt = t0; tt < t1; tt += 2 * L) {
+                int tw = Math.min(2 * L, nPad - tt), co = g * ROWS * span + (tt - t0) * ROWS;
+                for (int t = tt; t < Math.min(n, tt + tw); t++) {
+                    int o = t * w.rows + r, ti = co + t - tt;
+                    for (int j = 0; j < jn; j++) out[o + j] = acc[ti + j * tw] + (bias == null ? 0f : bias[r + j]);
                 }
             }
         }
     }
 
     /**
-     * tile[j·2L + t] = Σ_{k0 ≤ k < k1} w[wo + j·ldw + k] · xT[xo + k·ldx + t0 + t] for the 12 rows j and 2L tokens t.
+     * c[co + j·2L + t] += Σ_{k < depth} w[wo + j·ldw + k] · xT[xo + k·ldx + t] for the 12 rows j and 2L tokens t.
      * 24 accumulators + 2 token vectors + 1 broadcast: 27 of the 32 vector registers.
      */
-    static void kernel12x2(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int t0, int k0, int k1, float[] tile) {
-        FloatVector c0a = FloatVector.zero(F), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
-        FloatVector c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
-        FloatVector c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
+    static void kernel12x2(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int depth, float[] c, int co) {
+        int s = 2 * L;
+        FloatVector c0a = FloatVector.fromArray(F, c, co + 0 * s), c0b = FloatVector.fromArray(F, c, co + 0 * s + L);
+        FloatVector c1a = FloatVector.fromArray(F, c, co + 1 * s), c1b = FloatVector.fromArray(F, c, co + 1 * s + L);
+        FloatVector c2a = FloatVector.fromArray(F, c, co + 2 * s), c2b = FloatVector.fromArray(F, c, co + 2 * s + L);
+        FloatVector c3a = FloatVector.fromArray(F, c, co + 3 * s), c3b = FloatVector.fromArray(F, c, co + 3 * s + L);
+        FloatVector c4a = FloatVector.fromArray(F, c, co + 4 * s), c4b = FloatVector.fromArray(F, c, co + 4 * s + L);
+        FloatVector c5a = FloatVector.fromArray(F, c, co + 5 * s), c5b = FloatVector.fromArray(F, c, co + 5 * s + L);
+        FloatVector c6a = FloatVector.fromArray(F, c, co + 6 * s), c6b = FloatVector.fromArray(F, c, co + 6 * s + L);
+        FloatVector c7a = FloatVector.fromArray(F, c, co + 7 * s), c7b = FloatVector.fromArray(F, c, co + 7 * s + L);
+        FloatVector c8a = FloatVector.fromArray(F, c, co + 8 * s), c8b = FloatVector.fromArray(F, c, co + 8 * s + L);
+        FloatVector c9a = FloatVector.fromArray(F, c, co + 9 * s), c9b = FloatVector.fromArray(F, c, co + 9 * s + L);
+        FloatVector c10a = FloatVector.fromArray(F, c, co + 10 * s), c10b = FloatVector.fromArray(F, c, co + 10 * s + L);
+        FloatVector c11a = FloatVector.fromArray(F, c, co + 11 * s), c11b = FloatVector.fromArray(F, c, co + 11 * s + L);
         int w0 = wo, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
         int w6 = w5 + ldw, w7 = w6 + ldw, w8 = w7 + ldw, w9 = w8 + ldw, w10 = w9 + ldw, w11 = w10 + ldw;
-        for (int k = k0; k < k1; k++) {
-            int xk = xo + k * ldx + t0;
+        for (int k = 0; k < depth; k++) {
+            int xk = xo + k * ldx;
             FloatVector xa = FloatVector.fromArray(F, xT, xk), xb = FloatVector.fromArray(F, xT, xk + L);
             FloatVector b = FloatVector.broadcast(F, w[w0 + k]);
             c0a = b.fma(xa, c0a); c0b = b.fma(xb, c0b);
@@ -129,29 +174,38 @@ final class Gemm {
             b = FloatVector.broadcast(F, w[w11 + k]);
             c11a = b.fma(xa, c11a); c11b = b.fma(xb, c11b);
         }
-        int s = 2 * L;
-        c0a.intoArray(tile, 0 * s); c0b.intoArray(tile, 0 * s + L);
-        c1a.intoArray(tile, 1 * s); c1b.intoArray(tile, 1 * s + L);
-        c2a.intoArray(tile, 2 * s); c2b.intoArray(tile, 2 * s + L);
-        c3a.intoArray(tile, 3 * s); c3b.intoArray(tile, 3 * s + L);
-        c4a.intoArray(tile, 4 * s); c4b.intoArray(tile, 4 * s + L);
-        c5a.intoArray(tile, 5 * s); c5b.intoArray(tile, 5 * s + L);
-        c6a.intoArray(tile, 6 * s); c6b.intoArray(tile, 6 * s + L);
-        c7a.intoArray(tile, 7 * s); c7b.intoArray(tile, 7 * s + L);
-        c8a.intoArray(tile, 8 * s); c8b.intoArray(tile, 8 * s + L);
-        c9a.intoArray(tile, 9 * s); c9b.intoArray(tile, 9 * s + L);
-        c10a.intoArray(tile, 10 * s); c10b.intoArray(tile, 10 * s + L);
-        c11a.intoArray(tile, 11 * s); c11b.intoArray(tile, 11 * s + L);
+        c0a.intoArray(c, co + 0 * s); c0b.intoArray(c, co + 0 * s + L);
+        c1a.intoArray(c, co + 1 * s); c1b.intoArray(c, co + 1 * s + L);
+        c2a.intoArray(c, co + 2 * s); c2b.intoArray(c, co + 2 * s + L);
+        c3a.intoArray(c, co + 3 * s); c3b.intoArray(c, co + 3 * s + L);
+        c4a.intoArray(c, co + 4 * s); c4b.intoArray(c, co + 4 * s + L);
+        c5a.intoArray(c, co + 5 * s); c5b.intoArray(c, co + 5 * s + L);
+        c6a.intoArray(c, co + 6 * s); c6b.intoArray(c, co + 6 * s + L);
+        c7a.intoArray(c, co + 7 * s); c7b.intoArray(c, co + 7 * s + L);
+        c8a.intoArray(c, co + 8 * s); c8b.intoArray(c, co + 8 * s + L);
+        c9a.intoArray(c, co + 9 * s); c9b.intoArray(c, co + 9 * s + L);
+        c10a.intoArray(c, co + 10 * s); c10b.intoArray(c, co + 10 * s + L);
+        c11a.intoArray(c, co + 11 * s); c11b.intoArray(c, co + 11 * s + L);
     }
 
-    /** As {@link #kernel12x2} for the last single vector of tokens: tile[j·L + t]. */
-    static void kernel12x1(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int t0, int k0, int k1, float[] tile) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        FloatVector c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    /** As {@link #kernel12x2} for the last single vector of tokens: c[co + j·L + t]. */
+    static void kernel12x1(float[] w, int wo, int ldw, float[] xT, int xo, int ldx, int depth, float[] c, int co) {
+        FloatVector c0 = FloatVector.fromArray(F, c, co + 0 * L);
+        FloatVector c1 = FloatVector.fromArray(F, c, co + 1 * L);
+        FloatVector c2 = FloatVector.fromArray(F, c, co + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(F, c, co + 3 * L);
+        FloatVector c4 = FloatVector.fromArray(F, c, co + 4 * L);
+        FloatVector c5 = FloatVector.fromArray(F, c, co + 5 * L);
+        FloatVector c6 = FloatVector.fromArray(F, c, co + 6 * L);
+        FloatVector c7 = FloatVector.fromArray(F, c, co + 7 * L);
+        FloatVector c8 = FloatVector.fromArray(F, c, co + 8 * L);
+        FloatVector c9 = FloatVector.fromArray(F, c, co + 9 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, co + 10 * L);
+        FloatVector c11 = FloatVector.fromArray(F, c, co + 11 * L);
         int w0 = wo, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
         int w6 = w5 + ldw, w7 = w6 + ldw, w8 = w7 + ldw, w9 = w8 + ldw, w10 = w9 + ldw, w11 = w10 + ldw;
-        for (int k = k0; k < k1; k++) {
-            FloatVector xa = FloatVector.fromArray(F, xT, xo + k * ldx + t0);
+        for (int k = 0; k < depth; k++) {
+            FloatVector xa = FloatVector.fromArray(F, xT, xo + k * ldx);
             c0 = FloatVector.broadcast(F, w[w0 + k]).fma(xa, c0);
             c1 = FloatVector.broadcast(F, w[w1 + k]).fma(xa, c1);
             c2 = FloatVector.broadcast(F, w[w2 + k]).fma(xa, c2);
@@ -165,15 +219,25 @@ final class Gemm {
             c10 = FloatVector.broadcast(F, w[w10 + k]).fma(xa, c10);
             c11 = FloatVector.broadcast(F, w[w11 + k]).fma(xa, c11);
         }
-        c0.intoArray(tile, 0 * L); c1.intoArray(tile, 1 * L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
-        c4.intoArray(tile, 4 * L); c5.intoArray(tile, 5 * L); c6.intoArray(tile, 6 * L); c7.intoArray(tile, 7 * L);
-        c8.intoArray(tile, 8 * L); c9.intoArray(tile, 9 * L); c10.intoArray(tile, 10 * L); c11.intoArray(tile, 11 * L);
+        c0.intoArray(c, co + 0 * L);
+        c1.intoArray(c, co + 1 * L);
+        c2.intoArray(c, co + 2 * L);
+        c3.intoArray(c, co + 3 * L);
+        c4.intoArray(c, co + 4 * L);
+        c5.intoArray(c, co + 5 * L);
+        c6.intoArray(c, co + 6 * L);
+        c7.intoArray(c, co + 7 * L);
+        c8.intoArray(c, co + 8 * L);
+        c9.intoArray(c, co + 9 * L);
+        c10.intoArray(c, co + 10 * L);
+        c11.intoArray(c, co + 11 * L);
     }
 
     /**
      * out[oo + r·ldo + t] = Σ_{k < depth} w[wo + r·ldw + k] · xT[xo + k·ldx + t] for r < rows and
      * t < width (a multiple of L): the same micro-kernels with both operands in place and the result
      * row-major (attention's QKᵀ and PV, where rows are queries and lanes keys or head dimensions).
+     * {@code tile} holds 12 × 2L floats.
      */
     static void multiply(float[] w, int wo, int ldw, int rows, int depth, float[] xT, int xo, int ldx, int width,
                          float[] out, int oo, int ldo, float[] tile) {
@@ -183,8 +247,9 @@ final class Gemm {
             // rows are computed twice, identically, instead of on a slower one-row path
             for (int t0 = 0; t0 < width; t0 += 2 * L) {
                 int tw = Math.min(2 * L, width - t0);
-                if (tw == 2 * L) kernel12x2(w, wo + r * ldw, ldw, xT, xo, ldx, t0, 0, depth, tile);
-                else kernel12x1(w, wo + r * ldw, ldw, xT, xo, ldx, t0, 0, depth, tile);
+                java.util.Arrays.fill(tile, 0, ROWS * tw, 0f);
+                if (tw == 2 * L) kernel12x2(w, wo + r * ldw, ldw, xT, xo + t0, ldx, depth, tile, 0);
+                else kernel12x1(w, wo + r * ldw, ldw, xT, xo + t0, ldx, depth, tile, 0);
                 for (int j = 0; j < ROWS; j++) System.arraycopy(tile, j * tw, out, oo + (r + j) * ldo + t0, tw);
             }
             done = r + ROWS;

@@ -120,12 +120,12 @@ public final class Q4_0 extends Weights {
     }
 
     @Override
-    public void rowToFloat(int r, float[] dst, int at) {
+    public void rowToFloat(int r, int from, int to, float[] dst, int at) {
         int bpr = cols / BLOCK, words = cols / 8;
-        int c0 = VectorKernels.wideGemv() ? VectorKernels.q4RowToFloat(q, scales, r, cols, dst, at) : 0;
-        for (int c = c0; c < cols; c++) {
+        int c0 = VectorKernels.wideGemv() ? VectorKernels.q4RowToFloat(q, scales, r, cols, from, to, dst, at) : from;
+        for (int c = c0; c < to; c++) {
             int n = (q[r * words + word(c, cols)] >>> (4 * nibbleOf(c, cols))) & 0xF;
-            dst[at + c] = (n - 8) * Float.float16ToFloat(scales[r * bpr + c / BLOCK]);
+            dst[at + c - from] = (n - 8) * Float.float16ToFloat(scales[r * bpr + c / BLOCK]);
         }
     }
 

@@ -73,17 +73,13 @@ public final class Q8_0 extends Weights {
     }
 
     @Override
-    public void rowToFloat(int r, float[] dst, int at) {
+    public void rowToFloat(int r, int from, int to, float[] dst, int at) {
         if (VectorKernels.wideGemv()) {
-            VectorKernels.q8RowToFloat(q, scales, r, cols, dst, at);
+            VectorKernels.q8RowToFloat(q, scales, r, cols, from, to, dst, at);
             return;
         }
         int bpr = cols / BLOCK;
-        for (int b = 0; b < bpr; b++) {
-            float d = scales[r * bpr + b];
-            int o = r * cols + b * BLOCK;
-            for (int i = 0; i < BLOCK; i++) dst[at + b * BLOCK + i] = q[o + i] * d;
-        }
+        for (int c = from; c < to; c++) dst[at + c - from] = q[r * cols + c] * scales[r * bpr + c / BLOCK];
     }
 
     @Override

@@ -173,12 +173,12 @@ public final class VectorKernels {
     }
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
-    /** Q8_0 row r → float32 at dst[at…] (512-bit only): 16 int8 lanes widened and scaled at a time. */
-    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, float[] dst, int at) {
+    /** Columns [from, to) of Q8_0 row r (both multiples of 32) → float32 at dst[at…] (512-bit only): 16 int8 lanes widened and scaled at a time. */
+    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at) {
         int bpr = cols / Q8_0.BLOCK;
-        for (int b = 0; b < bpr; b++) {
+        for (int b = from / Q8_0.BLOCK; b < to / Q8_0.BLOCK; b++) {
             FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
-            int o = r * cols + b * Q8_0.BLOCK, c = at + b * Q8_0.BLOCK;
+            int o = r * cols + b * Q8_0.BLOCK, c = at + b * Q8_0.BLOCK - from;
             ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c);
             ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c + 16);
         }
@@ -202,20 +202,21 @@ public final class VectorKernels {
     }
 
     /**
-     * The whole 128-weight groups of Q4_0 row r → float32 at dst[at…] (512-bit only); returns the first column
-     * not written (the start of a shorter last group, which the caller decodes).
+     * The whole 128-weight groups of Q4_0 row r in columns [from, to) (from a multiple of 128) → float32
+     * at dst[at…] (512-bit only); returns the first column not written (the start of a shorter last
+     * group, which the caller decodes).
      */
-    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, float[] dst, int at) {
-        int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
-        for (int g = 0; g < groups; g++) {
+    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, int from, int to, float[] dst, int at) {
+        int g0 = from / Q4_0.GROUP, g1 = to / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
+        for (int g = g0; g < g1; g++) {
             IntVector v = IntVector.fromArray(I16L, q, r * words + g * 16);
             for (int k = 0; k < 8; k++) {
                 float d = Float.float16ToFloat(scales[r * bpr + g * 4 + k / 2]);
                 FloatVector n = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F16L, 0);
-                n.sub(8f).mul(d).intoArray(dst, at + g * Q4_0.GROUP + 16 * k);
+                n.sub(8f).mul(d).intoArray(dst, at + (g - g0) * Q4_0.GROUP + 16 * k);
             }
         }
-        return groups * Q4_0.GROUP;
+        return Math.max(from, g1 * Q4_0.GROUP);
     }
 
     /**

@@ -23,11 +23,15 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
 
     /** Writes row {@code r} as float32 into {@code dst[0..cols)}. */
     public final void rowToFloat(int r, float[] dst) {
-        rowToFloat(r, dst, 0);
+        rowToFloat(r, 0, cols, dst, 0);
     }
 
-    /** Writes row {@code r} as float32 into {@code dst[at..at + cols)} (e.g. straight into a block of rows). */
-    public abstract void rowToFloat(int r, float[] dst, int at);
+    /**
+     * Writes columns [from, to) of row {@code r} as float32 into {@code dst[at..at + to − from)} (the
+     * prefill GEMM dequantises one slice of a block of rows at a time). {@code from} must be a multiple
+     * of 128 (Q4_0's group) and {@code to} a multiple of 32 or {@code cols}.
+     */
+    public abstract void rowToFloat(int r, int from, int to, float[] dst, int at);
 
     /** Bytes that one full pass over this matrix reads, as held in memory. */
     public abstract long bytes();
@@ -60,13 +64,14 @@ public abstract sealed class Weights permits Weights.Dense, Q8_0, Q4_0 {
         }
 
         @Override
-        public void rowToFloat(int r, float[] dst, int at) {
-            long base = (long) r * cols;
+        public void rowToFloat(int r, int from, int to, float[] dst, int at) {
+            long base = (long) r * cols + from;
+            int len = to - from;
             switch (dtype) {
-                case F32 -> MemorySegment.copy(data, FLOAT, base * 4, dst, at, cols);
-                case BF16 -> VectorKernels.bf16ToFloat(data, base * 2, dst, at, cols);
+                case F32 -> MemorySegment.copy(data, FLOAT, base * 4, dst, at, len);
+                case BF16 -> VectorKernels.bf16ToFloat(data, base * 2, dst, at, len);
                 case F16 -> {
-                    for (int c = 0; c < cols; c++) dst[at + c] = Float.float16ToFloat(data.get(SHORT, (base + c) * 2));
+                    for (int c = 0; c < len; c++) dst[at + c] = Float.float16ToFloat(data.get(SHORT, (base + c) * 2));
                 }
                 case I8, I32 -> throw new IllegalStateException(dtype + " matrix"); // refused by the constructor
             }

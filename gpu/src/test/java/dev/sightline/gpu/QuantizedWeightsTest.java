@@ -99,6 +99,28 @@ class QuantizedWeightsTest {
         }
     }
 
+    /** The prefill GEMM dequantises 256-column slices: a second, shorter slice ending in a short Q4_0 group (416 = 3·128 + 32). */
+    @Test
+    void prefillGemmEqualsDequantisedRows() {
+        int rows = 200, cols = 416, n = 45;
+        Weights.Dense w = bf16(rows, cols);
+        for (Weights q : new Weights[] {Q8_0.quantize(w), Q4_0.quantize(w)}) {
+            float[] x = new float[n * cols], out = new float[n * rows], row = new float[cols], slice = new float[cols + 5];
+            for (int i = 0; i < x.length; i++) x[i] = (float) RND.nextGaussian();
+            BE.matmul(q, null, x, n, out);
+            for (int r = 0; r < rows; r++) {
+                q.rowToFloat(r, row);
+                q.rowToFloat(r, 256, cols, slice, 5);
+                for (int c = 256; c < cols; c++) assertEquals(row[c], slice[5 + c - 256], 0f, "slice of row " + r);
+                for (int t = 0; t < n; t++) {
+                    double s = 0;
+                    for (int i = 0; i < cols; i++) s += (double) row[i] * x[t * cols + i];
+                    assertEquals(s, out[t * rows + r], 1e-4 * (1 + Math.abs(s)), q.getClass().getSimpleName() + " row " + r + " token " + t);
+                }
+            }
+        }
+    }
+
     @Test
     void bytesPerWeight() {
         Weights.Dense w = bf16(32, 64);

@@ -75,11 +75,15 @@ public final class Phi3VModel {
         return b;
     }
 
-    /** Multiply-adds ×2 per token of the decoder's matrices (for GFLOP/s figures). */
-    public long decodeFlopsPerToken() {
+    /**
+     * Multiply-adds ×2 of the decoder's matrices for a prompt of n tokens (for GFLOP/s figures): every
+     * layer's matrices for each token, lm_head for the last position only (the only logits prefill
+     * computes). Attention's own products are left out, so the figure understates the work slightly.
+     */
+    public double prefillFlops(int n) {
         var c = config;
         long h = c.hiddenSize(), f = c.intermediateSize();
-        return 2L * c.numLayers() * (3 * h * h + h * h + 2 * f * h + f * h) + 2L * c.vocabSize() * h;
+        return (double) n * 2L * c.numLayers() * (3 * h * h + h * h + 2 * f * h + f * h) + 2.0 * c.vocabSize() * h;
     }
 
     /**

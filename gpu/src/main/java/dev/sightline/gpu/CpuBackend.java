@@ -110,7 +110,7 @@ public final class CpuBackend implements ComputeBackend {
      */
     private void gemm(Weights w, float[] bias, float[] x, int n, float[] out) {
         int nPad = Gemm.padded(n);
-        float[] xT = scratch(transposeBuffer, w.cols * nPad);
+        float[] xT = scratch(transposeBuffer, Gemm.paddedCols(w.cols) * nPad);
         parallel(Gemm.tiles(nPad), ti -> Gemm.transposeTile(x, n, w.cols, xT, nPad, ti));
         int block = Gemm.rowsPerTask(w.rows, threads), span = Gemm.tokensPerTask(nPad);
         int rowTasks = (w.rows + block - 1) / block, tokenTasks = (nPad + span - 1) / span;

@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Blocking (see {@link #block}): a task owns up to {@link #MAX_ROW_BLOCK} weight rows and up to
  * {@link #TOKEN_BLOCK} tokens, and walks the reduction in passes of {@link #KC} columns. Each pass
  * dequantises that slice of its rows once (any {@link Weights} format) and runs every token tile
- * against it; a tile's slice of xT (KC × 2L floats, 32 KiB) is sized for L1 while the row groups
- * pass over it, and the partial sums wait in a per-task accumulator sized for L2. Before, each task took
+ * against it (a tile's slice of xT, KC × 2L floats, is reused by every group of rows), and the
+ * partial sums wait in a per-task accumulator sized for L2. Before, each task took
  * 12–36 rows over the whole reduction, so all of xT (1.7 MB at 136 tokens, 9.5 MB at 776) came
  * from L3 again for every 36 rows; see docs/benchmarks.md for the measurements.
  */
@@ -28,8 +28,12 @@ final class Gemm {
     static final int MIN_TOKENS = 4;
     /** Rows of the micro-kernel's register tile. */
     static final int ROWS = 12;
-    /** Reduction columns per pass: a multiple of Q4_0's 128-weight group (so a pass starts on one). */
-    static final int KC = 256;
+    /**
+     * Reduction columns per pass: a multiple of Q4_0's 128-weight group (so a pass starts on one).
+     * Measured in one process against 256 and 1024 (q8_0, the four decoder shapes): 512 was 1.08×
+     * 256 at 64 tokens and level at 136 and 776; 1024 lost 3 % at 136.
+     */
+    static final int KC = 512;
     /** Most weight rows per task (a multiple of {@link #ROWS}); see {@link #rowsPerTask}. */
     static final int MAX_ROW_BLOCK = 192;
     /** Most tokens per task (a multiple of 2L): bounds the accumulator to 768 KiB. */
@@ -85,7 +89,7 @@ final class Gemm {
     /**
      * Rows per task: about a quarter of each thread's share (so the last tasks even out between
      * threads), a multiple of {@link #ROWS}, at most {@link #MAX_ROW_BLOCK} (its KC-column slice,
-     * 192 KiB of float32, stays in L2 beside the accumulator).
+     * 384 KiB of float32, stays in L2 beside the accumulator).
      */
     static int rowsPerTask(int rows, int threads) {
         int share = (rows + 4 * threads - 1) / (4 * threads);

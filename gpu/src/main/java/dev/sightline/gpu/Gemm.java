@@ -124,9 +124,13 @@ final class Gemm {
         for (int kc = 0; kc < cols; kc += KC) {
             int kw = Math.min(KC, cols - kc), depth = paddedCols(kw);
             for (int j = 0; j < groups * ROWS; j++) {
+                int at = (j / ROWS) * ROWS * depth + (j % ROWS) * RUN;
+                if (j < rows && w instanceof Q8_0 q && L == RUN) { // straight into the panel, without the row slice
+                    VectorKernels.q8ToPanel(q.q, q.scales, r0 + j, cols, kc, kc + kw, wBuf, at, ROWS * RUN);
+                    continue;
+                }
                 if (j < rows) w.rowToFloat(r0 + j, kc, kc + kw, wBuf, row);
                 java.util.Arrays.fill(wBuf, row + (j < rows ? kw : 0), row + depth, 0f); // past the last column or row: zeros
-                int at = (j / ROWS) * ROWS * depth + (j % ROWS) * RUN;
                 if (L == RUN) {
                     for (int k = 0; k < depth; k += RUN) FloatVector.fromArray(F, wBuf, row + k).intoArray(wBuf, at + k * ROWS);
                 } else {

@@ -185,6 +185,20 @@ public final class VectorKernels {
     }
 
     /**
+     * As {@link #q8RowToFloat} (16-lane vectors only), each run of 16 columns to dst[at + i·stride] for
+     * run i: a row straight into its place in a GEMM weight panel (see {@code Gemm.block}).
+     */
+    static void q8ToPanel(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at, int stride) {
+        int bpr = cols / Q8_0.BLOCK;
+        for (int b = from / Q8_0.BLOCK, i = 0; b < to / Q8_0.BLOCK; b++, i += 2) {
+            FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
+            int o = r * cols + b * Q8_0.BLOCK;
+            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, at + i * stride);
+            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, at + (i + 1) * stride);
+        }
+    }
+
+    /**
      * Block scales h[from, from + n) float16 → float32 into dst[at…], 16 lanes at a time without a
      * conversion instruction: the 15 magnitude bits moved to float's exponent/mantissa position give
      * the value × 2^−112 (exact for normals, subnormals and zero), so one multiply by 2^112 finishes

@@ -175,18 +175,13 @@ public final class VectorKernels {
 
     /** Columns [from, to) of Q8_0 row r (both multiples of 32) → float32 at dst[at…] (512-bit only): 16 int8 lanes widened and scaled at a time. */
     static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at) {
-        int bpr = cols / Q8_0.BLOCK;
-        for (int b = from / Q8_0.BLOCK; b < to / Q8_0.BLOCK; b++) {
-            FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
-            int o = r * cols + b * Q8_0.BLOCK, c = at + b * Q8_0.BLOCK - from;
-            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c);
-            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, c + 16);
-        }
+        q8ToPanel(q, scales, r, cols, from, to, dst, at, 16); // runs of 16 one after another: the plain row
     }
 
     /**
-     * As {@link #q8RowToFloat} (16-lane vectors only), each run of 16 columns to dst[at + i·stride] for
-     * run i: a row straight into its place in a GEMM weight panel (see {@code Gemm.block}).
+     * Columns [from, to) of Q8_0 row r (both multiples of 32) → float32, 16 int8 lanes widened and
+     * scaled at a time (512-bit only), each run of 16 columns to dst[at + i·stride] for run i: a row
+     * straight into its place in a GEMM weight panel (see {@code Gemm.block}), or with stride 16 the row itself.
      */
     static void q8ToPanel(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at, int stride) {
         int bpr = cols / Q8_0.BLOCK;

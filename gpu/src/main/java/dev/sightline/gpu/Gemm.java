@@ -48,14 +48,15 @@ final class Gemm {
 
     /**
      * Token tile ti of x transposed (tiles of 2L tokens, the last one L when nPad is an odd number of
-     * vectors), k-major and contiguous: token t of the tile starting at t0 at xT[t0·c + k·tw + (t − t0)]
-     * with c = {@link #paddedCols}(cols); tokens n…nPad and columns cols…c are zero. The micro-kernel then reads one contiguous 2L-float line per step k
-     * instead of two lines nPad floats apart. Each vector of L tokens is one gather per k (4–5× faster
-     * than element by element: 0.23 against 0.91 ms for 136 × 3072). Tiles are independent, so
-     * callers spread them over threads.
+     * vectors), k-major and contiguous: token t of the tile starting at t0 at xT[x0 + t0·c + k·tw + (t − t0)]
+     * with c = {@link #paddedCols}(cols); tokens n…nPad and columns cols…c are zero. The micro-kernel then
+     * reads one contiguous 2L-float line per step k instead of two lines nPad floats apart; with x0 from
+     * {@link CacheLine#offset} those lines are whole cache lines. Each vector of L tokens is one gather
+     * per k (4–5× faster than element by element: 0.23 against 0.91 ms for 136 × 3072). Tiles are
+     * independent, so callers spread them over threads.
      */
-    static void transposeTile(float[] x, int n, int cols, float[] xT, int nPad, int ti) {
-        int t0 = ti * 2 * L, tw = Math.min(2 * L, nPad - t0), base = t0 * paddedCols(cols);
+    static void transposeTile(float[] x, int n, int cols, float[] xT, int x0, int nPad, int ti) {
+        int t0 = ti * 2 * L, tw = Math.min(2 * L, nPad - t0), base = x0 + t0 * paddedCols(cols);
         int[] rows = new int[L];
         for (int i = 0; i < L; i++) rows[i] = i * cols;
         for (int v = 0; v < tw; v += L) {
@@ -102,8 +103,11 @@ final class Gemm {
         return (share + 2 * L - 1) / (2 * L) * (2 * L);
     }
 
-    /** Floats of the per-thread buffers a task needs: the weight panels (and one row slice after them) and the accumulator. */
-    static final int WEIGHT_BUFFER = MAX_ROW_BLOCK * KC + KC, ACC_BUFFER = MAX_ROW_BLOCK * TOKEN_BLOCK;
+    /**
+     * Floats of the per-thread buffers a task needs: the weight panels (and one row slice after them),
+     * and the accumulator with room to start on a cache line.
+     */
+    static final int WEIGHT_BUFFER = MAX_ROW_BLOCK * KC + KC, ACC_BUFFER = MAX_ROW_BLOCK * TOKEN_BLOCK + CacheLine.FLOATS;
 
     /**
      * One task: rows [r0, r0 + block) of the output (fewer at the end of W) for the padded tokens
@@ -113,14 +117,16 @@ final class Gemm {
      * all 12 rows from one index with constant offsets. With 12 row offsets, C2 kept them on the stack
      * and spent a load and an add per weight broadcast (read in its code); the panel kernel measured
      * 6–9 % faster in one process. Then every token tile runs the kernel on every panel, adding into
-     * {@code acc} (panel g, tile at t: g·12·(t1 − t0) + (t − t0)·12, 12 rows × tile width). After the
-     * last pass the accumulator goes to out, plus the bias.
+     * {@code acc} (panel g, tile at t: a0 + g·12·(t1 − t0) + (t − t0)·12, 12 rows × tile width, a0 the
+     * array's first cache line). After the last pass the accumulator goes to out, plus the bias. xT is
+     * x transposed from xT[x0] on (see {@link #transposeTile}).
      */
-    static void block(Weights w, float[] bias, float[] xT, int n, int nPad, float[] out, int r0, int block,
+    static void block(Weights w, float[] bias, float[] xT, int x0, int n, int nPad, float[] out, int r0, int block,
                       int t0, int t1, float[] wBuf, float[] acc) {
         int cols = w.cols, ld = paddedCols(cols), rows = Math.min(block, w.rows - r0), groups = (rows + ROWS - 1) / ROWS, span = t1 - t0;
         int row = MAX_ROW_BLOCK * KC; // one row's slice, before it is spread into its panel
-        java.util.Arrays.fill(acc, 0, groups * ROWS * span, 0f);
+        int a0 = CacheLine.offset(acc);
+        java.util.Arrays.fill(acc, a0, a0 + groups * ROWS * span, 0f);
         for (int kc = 0; kc < cols; kc += KC) {
             int kw = Math.min(KC, cols - kc), depth = paddedCols(kw);
             for (int j = 0; j < groups * ROWS; j++) {
@@ -138,9 +144,9 @@ final class Gemm {
                 }
             }
             for (int tt = t0; tt < t1; tt += 2 * L) {
-                int tw = Math.min(2 * L, nPad - tt), xo = tt * ld + kc * tw;
+                int tw = Math.min(2 * L, nPad - tt), xo = x0 + tt * ld + kc * tw;
                 for (int g = 0; g < groups; g++) {
-                    int co = g * ROWS * span + (tt - t0) * ROWS;
+                    int co = a0 + g * ROWS * span + (tt - t0) * ROWS;
                     if (tw == 2 * L) panel12x2(wBuf, g * ROWS * depth, xT, xo, depth, acc, co);
                     else panel12x1(wBuf, g * ROWS * depth, xT, xo, depth, acc, co);
                 }
@@ -149,7 +155,7 @@ final class Gemm {
         for (int g = 0; g < groups; g++) {
             int jn = Math.min(ROWS, rows - g * ROWS), r = r0 + g * ROWS;
             for (int tt = t0; tt < t1; tt += 2 * L) {
-                int tw = Math.min(2 * L, nPad - tt), co = g * ROWS * span + (tt - t0) * ROWS;
+                int tw = Math.min(2 * L, nPad - tt), co = a0 + g * ROWS * span + (tt - t0) * ROWS;
                 for (int t = tt; t < Math.min(n, tt + tw); t++) {
                     int o = t * w.rows + r, ti = co + t - tt;
                     for (int j = 0; j < jn; j++) out[o + j] = acc[ti + j * tw] + (bias == null ? 0f : bias[r + j]);

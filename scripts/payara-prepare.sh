@@ -26,7 +26,7 @@ end = xml.index("</java-config>", start)
 block = xml[start:end]
 block = re.sub(r"\s*<!-- sightline -->.*?<!-- /sightline -->", "", block, flags=re.S)
 block = re.sub(r"<jvm-options>-Xmx[^<]*</jvm-options>", f"<jvm-options>-Xmx{heap}</jvm-options>", block, count=1)
-ours = ["--add-modules=jdk.incubator.vector", "-Xss4m"]
+ours = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss4m"]
 inject = "\n                " + marker + "".join(f"<jvm-options>{o}</jvm-options>" for o in ours) + "<!-- /sightline -->"
 block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-server</jvm-options>" + inject, 1)
 xml = xml[:start] + block + xml[end:]
@@ -38,4 +38,4 @@ PY
 DOMAIN="$PAYARA_HOME/glassfish/domains/domain1"
 rm -rf "$DOMAIN/applications/sightline" "$DOMAIN/generated/"*/sightline "$DOMAIN/autodeploy/sightline.ear"_* \
        "$DOMAIN/autodeploy/.autodeploystatus/sightline.ear" 2>/dev/null || true
-echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector)"
+echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector, native access)"

@@ -184,12 +184,13 @@ public final class VectorKernels {
      * straight into its place in a GEMM weight panel (see {@code Gemm.block}), or with stride 16 the row itself.
      */
     static void q8ToPanel(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at, int stride) {
-        int bpr = cols / Q8_0.BLOCK;
-        for (int b = from / Q8_0.BLOCK, i = 0; b < to / Q8_0.BLOCK; b++, i += 2) {
-            FloatVector d = FloatVector.broadcast(F16L, scales[r * bpr + b]);
-            int o = r * cols + b * Q8_0.BLOCK;
-            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, at + i * stride);
-            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d).intoArray(dst, at + (i + 1) * stride);
+        // Indices bumped per block rather than computed from the block number: C2 had kept i·stride
+        // as a multiply from a stack slot per store; this form measured 1.5–1.7× faster (one thread).
+        int s = r * (cols / Q8_0.BLOCK) + from / Q8_0.BLOCK, end = r * cols + to;
+        for (int o = r * cols + from, d = at; o < end; o += Q8_0.BLOCK, s++, d += 2 * stride) {
+            FloatVector scale = FloatVector.broadcast(F16L, scales[s]);
+            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(scale).intoArray(dst, d);
+            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(scale).intoArray(dst, d + stride);
         }
     }
 

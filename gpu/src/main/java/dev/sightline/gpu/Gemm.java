@@ -139,6 +139,10 @@ final class Gemm {
                     VectorKernels.q8ToPanel(q.q, q.scales, r0 + j, cols, kc, kc + kw, wBuf, at, ROWS * RUN);
                     continue;
                 }
+                if (j < rows && w instanceof Weights.Dense d && d.dtype == DType.BF16 && L == RUN && kw % RUN == 0) { // likewise
+                    VectorKernels.bf16ToPanel(d.data, ((long) (r0 + j) * cols + kc) * 2, kw, wBuf, at, ROWS * RUN);
+                    continue;
+                }
                 if (j < rows) w.rowToFloat(r0 + j, kc, kc + kw, wBuf, row);
                 java.util.Arrays.fill(wBuf, row + (j < rows ? kw : 0), row + depth, 0f); // past the last column or row: zeros
                 if (L == RUN) {

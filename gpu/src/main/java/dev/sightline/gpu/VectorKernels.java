@@ -32,6 +32,18 @@ public final class VectorKernels {
         }
     }
 
+    /**
+     * n bf16 values (n a multiple of 16) → float32, each run of 16 to dst[at + i·stride] for run i: a
+     * row slice straight into its place in a GEMM weight panel (see {@code Gemm.block}) instead of
+     * through a row buffer and a copy (512-bit only).
+     */
+    static void bf16ToPanel(MemorySegment src, long byteOffset, int n, float[] dst, int at, int stride) {
+        for (int i = 0, d = at; i < n; i += 16, d += stride) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, d);
+        }
+    }
+
     /** Σ a[ao+i]·b[bo+i], i < n, float32 accumulation in vector lanes. */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc0 = FloatVector.zero(F);

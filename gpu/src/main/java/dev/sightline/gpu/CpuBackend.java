@@ -1,9 +1,9 @@
 package dev.sightline.gpu;
 
 import java.util.concurrent.ForkJoinPool;
-import jdk.incubator.vector.FloatVector;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * CPU backend: Vector API inner loops, multithreaded over output rows (matmul) and over heads ×

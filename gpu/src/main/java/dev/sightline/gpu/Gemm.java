@@ -72,10 +72,6 @@ final class Gemm {
         java.util.Arrays.fill(xT, base + cols * tw, base + paddedCols(cols) * tw, 0f); // columns up to a whole run
     }
 
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
-    }
-
     /** Columns of a transposed tile: cols rounded up to a whole {@link #RUN}. */
     static int paddedCols(int cols) {
         return (cols + RUN - 1) / RUN * RUN;
@@ -198,6 +194,10 @@ final class Gemm {
                 out[o + r] = acc[ti + r / ROWS * ROWS * span + r % ROWS * tw] + (bias == null ? 0f : bias[r0 + r]);
             }
         }
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /**

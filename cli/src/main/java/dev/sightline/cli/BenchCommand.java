@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
  * Engine speed against the machine's own limits, measured in the same run: for each of a few
  * rounds, the read-only stream bandwidth, decode tokens/s (bytes per token × tokens/s ÷ bandwidth),
  * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
- * bandwidth again, then the FMA peak, prompt prefill and one vision crop (GFLOP/s ÷ peak), the peak
- * again. Each figure is set against the higher of the two limits measured around it: this VM's
+ * bandwidth again, then the FMA peak, prompt prefill, the prefill's matrix products replayed alone
+ * (the prefill GEMM, without attention, norms and RoPE) and one vision crop (GFLOP/s ÷ peak), the
+ * peak again. Each figure is set against the higher of the two limits measured around it: this VM's
  * speed drifts by up to 2× between minutes, so limits measured once at the start say little.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
@@ -83,8 +84,14 @@ final class BenchCommand implements Callable<Integer> {
                 double visionFlops = 577.0 * 2 * e.config().clipLayersToRun() * (4.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize() * c.intermediateSize());
                 // The decode GEMV on a matrix of the model's format small enough to stay in the cores' L2.
                 Weights cached = cpu ? cachedMatrix(quant, e.config().hiddenSize(), t, arena) : null;
+                // The prefill GEMM alone: the decoder's matrices at the prompt's length, on the model's weights.
+                List<Weights> gemms = cpu ? m.decoderMatrices() : List.of();
+                double gemmFlops = 0;
+                for (Weights w : gemms) gemmFlops += 2.0 * w.rows * w.cols * n;
+                float[][] gemmBuffers = cpu ? gemmBuffers(gemms, n) : null;
 
                 double[] decode = new double[rounds], kernel = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
+                double[] gemm = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     double b0 = bandwidth.getAsDouble();
                     GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
@@ -98,17 +105,21 @@ final class BenchCommand implements Callable<Integer> {
                     double p0 = peak.getAsDouble();
                     GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;
+                    double gemmS = cpu ? replay(be, gemms, n, gemmBuffers) : 0;
                     long v0 = System.nanoTime();
                     vision.encode(processed.globalView());
                     double vs = (System.nanoTime() - v0) / 1e9;
                     double p1 = peak.getAsDouble(), pk = Math.max(p0, p1);
                     prefill[r] = prefillFlops / prefillS / pk;
+                    gemm[r] = cpu ? gemmFlops / gemmS / pk : 0;
                     visionR[r] = visionFlops / vs / pk;
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
                     if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%)", cachedBps / 1e9, 100 * kernel[r], 100 * serial[r]);
-                    System.out.printf("; FMA peak %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%; vision %.2f s/crop = %.1f GFLOP/s = %.0f%%%n",
-                            p0 / 1e9, p1 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r], vs, visionFlops / vs / 1e9, 100 * visionR[r]);
+                    System.out.printf("; FMA peak %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%", p0 / 1e9, p1 / 1e9,
+                            n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r]);
+                    if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%%", gemmFlops / gemmS / 1e9, 100 * gemm[r]);
+                    System.out.printf("; vision %.2f s/crop = %.1f GFLOP/s = %.0f%%%n", vs, visionFlops / vs / 1e9, 100 * visionR[r]);
                 }
                 System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
                 if (cpu) {
@@ -116,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
                 }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
+                if (cpu) System.out.printf("prefill GEMMs alone (its matrix products replayed on the model's weights): %s of that peak%n", summary(gemm));
                 System.out.printf("vision: %s of the FMA peak measured around it%n", summary(visionR));
             }
             System.out.println("memory after the runs: " + residentMemory());
@@ -152,6 +164,26 @@ final class BenchCommand implements Callable<Integer> {
             bf16.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
         }
         return q.apply(new Weights.Dense(DType.BF16, bf16, rows, cols)); // NONE keeps it as it is
+    }
+
+    /** An input [n, widest cols] and an output [n, most rows] for {@link #replay}, filled with a fixed pattern. */
+    static float[][] gemmBuffers(List<Weights> ws, int n) {
+        int cols = 0, rows = 0;
+        for (Weights w : ws) {
+            cols = Math.max(cols, w.cols);
+            rows = Math.max(rows, w.rows);
+        }
+        float[] x = new float[n * cols];
+        java.util.Random rnd = new java.util.Random(11);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        return new float[][] {x, new float[n * rows]};
+    }
+
+    /** Seconds for one pass of n-token matmuls over {@code ws} in order (what a prefill multiplies, nothing else). */
+    static double replay(ComputeBackend be, List<Weights> ws, int n, float[][] buffers) {
+        long t0 = System.nanoTime();
+        for (Weights w : ws) be.matmul(w, null, buffers[0], n, buffers[1]);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Bytes of weights per second of one-token matmuls over {@code w} (best of 5 batches after a warm-up). */

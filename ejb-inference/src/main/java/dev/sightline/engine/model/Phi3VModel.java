@@ -80,6 +80,16 @@ public final class Phi3VModel {
      * layer's matrices for each token, lm_head for the last position only (the only logits prefill
      * computes). Attention's own products are left out, so the figure understates the work slightly.
      */
+    /**
+     * The decoder layers' matrices in the order a prefill multiplies them (qkv, o, gate_up, down for
+     * each layer), for benchmarks that time the prefill's matrix products on their own.
+     */
+    public List<Weights> decoderMatrices() {
+        List<Weights> all = new java.util.ArrayList<>();
+        for (DecoderLayer l : layers) all.addAll(l.matrices());
+        return all;
+    }
+
     public double prefillFlops(int n) {
         var c = config;
         long h = c.hiddenSize(), f = c.intermediateSize();

@@ -71,6 +71,16 @@ public final class VisionTower {
     java.util.List<Weights> matrices() {
         java.util.List<Weights> all = new java.util.ArrayList<>();
         all.add(patchEmbedding);
+        all.addAll(encoderMatrices());
+        return all;
+    }
+
+    /**
+     * The encoder layers' matrices in the order a crop multiplies them (q, k, v, out, fc1, fc2 for each
+     * layer, each over grid² + 1 tokens), for benchmarks that time those products on their own.
+     */
+    public java.util.List<Weights> encoderMatrices() {
+        java.util.List<Weights> all = new java.util.ArrayList<>();
         for (Layer l : layers) all.addAll(java.util.List.of(l.q, l.k, l.v, l.out, l.fc1, l.fc2));
         return all;
     }

@@ -26,9 +26,9 @@ import picocli.CommandLine.Option;
  * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
  * bandwidth again, then prompt prefill, the prefill's matrix products replayed alone (the prefill
  * GEMM, without attention, norms and RoPE), one vision crop and its encoder's matrix products
- * replayed alone (GFLOP/s ÷ peak), with the FMA peak measured before, between and after them. Each figure is set against the higher of the two limits
- * measured around it: this VM's speed drifts by up to 2× between minutes, so limits measured once at
- * the start say little.
+ * replayed alone (GFLOP/s ÷ peak), with the FMA peak measured before, between and after them. Each
+ * figure is set against the higher of the two limits measured around it: this VM's speed drifts by
+ * up to 2× between minutes, so limits measured once at the start say little.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
 final class BenchCommand implements Callable<Integer> {
@@ -109,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
                     kernel[r] = cachedBps / bw;
                     // A core that waits for memory, then computes, without overlap: 1/(1/C + 1/M) of M.
                     serial[r] = kernel[r] / (1 + kernel[r]);
-                    // The peak between each of the three, so that each is set against the two nearest it.
+                    // The peak between each of the four, so that each is set against the two nearest it.
                     double p0 = peak.getAsDouble();
                     GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;

@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
  * GEMM, without attention, norms and RoPE), one vision crop and its encoder's matrix products
  * replayed alone (GFLOP/s ÷ peak), with the FMA peak measured before, between and after them. Each
  * figure is set against the higher of the two limits measured around it: this VM's speed drifts by
- * up to 2× between minutes, so limits measured once at the start say little.
+ * up to 2× between minutes, so limits measured once at the start say little. The replays also run a
+ * short FMA probe after every product and set each against the higher probe beside it (see
+ * {@link Replay}), which follows the drift at the scale of milliseconds instead of seconds.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode, prefill and vision speed against bandwidth and FMA peak.")
 final class BenchCommand implements Callable<Integer> {
@@ -87,18 +89,15 @@ final class BenchCommand implements Callable<Integer> {
                 Weights cached = cpu ? cachedMatrix(quant, e.config().hiddenSize(), t, arena) : null;
                 // The prefill GEMM alone: the decoder's matrices at the prompt's length, on the model's weights.
                 List<Weights> gemms = cpu ? m.decoderMatrices() : List.of();
-                double gemmFlops = 0;
-                for (Weights w : gemms) gemmFlops += 2.0 * w.rows * w.cols * n;
                 float[][] gemmBuffers = cpu ? gemmBuffers(gemms, n) : null;
                 // Likewise the CLIP encoder's matrices over one crop's 577 tokens.
                 List<Weights> visionGemms = cpu ? vision.encoderMatrices() : List.of();
                 int crop = vision.gridSize() * vision.gridSize() + 1;
-                double visionGemmFlops = 0;
-                for (Weights w : visionGemms) visionGemmFlops += 2.0 * w.rows * w.cols * crop;
                 float[][] visionBuffers = cpu ? gemmBuffers(visionGemms, crop) : null;
 
                 double[] decode = new double[rounds], kernel = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
-                double[] gemm = new double[rounds], visionGemm = new double[rounds];
+                double[] gemm = new double[rounds], visionGemm = new double[rounds], gemmProbed = new double[rounds], visionGemmProbed = new double[rounds];
+                List<Replay> replays = new java.util.ArrayList<>(), visionReplays = new java.util.ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
                     double b0 = bandwidth.getAsDouble();
                     GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
@@ -114,26 +113,32 @@ final class BenchCommand implements Callable<Integer> {
                     GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;
                     double p1 = peak.getAsDouble();
-                    double gemmS = cpu ? replay(be, gemms, n, gemmBuffers) : 0;
+                    Replay g = cpu ? replay(be, gemms, n, gemmBuffers, limits::fmaProbe) : null;
                     double p2 = cpu ? peak.getAsDouble() : p1;
                     long v0 = System.nanoTime();
                     vision.encode(processed.globalView());
                     double vs = (System.nanoTime() - v0) / 1e9;
                     double p3 = peak.getAsDouble();
-                    double visionGemmS = cpu ? replay(be, visionGemms, crop, visionBuffers) : 0;
+                    Replay vg = cpu ? replay(be, visionGemms, crop, visionBuffers, limits::fmaProbe) : null;
                     double p4 = cpu ? peak.getAsDouble() : p3;
                     prefill[r] = prefillFlops / prefillS / Math.max(p0, p1);
-                    gemm[r] = cpu ? gemmFlops / gemmS / Math.max(p1, p2) : 0;
+                    gemm[r] = cpu ? g.flops() / g.seconds() / Math.max(p1, p2) : 0;
                     visionR[r] = visionFlops / vs / Math.max(p2, p3);
-                    visionGemm[r] = cpu ? visionGemmFlops / visionGemmS / Math.max(p3, p4) : 0;
+                    visionGemm[r] = cpu ? vg.flops() / vg.seconds() / Math.max(p3, p4) : 0;
+                    if (cpu) {
+                        gemmProbed[r] = g.ratio();
+                        visionGemmProbed[r] = vg.ratio();
+                        replays.add(g);
+                        visionReplays.add(vg);
+                    }
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
                     if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%)", cachedBps / 1e9, 100 * kernel[r], 100 * serial[r]);
                     System.out.printf("; FMA peak %.0f / %.0f / %.0f / %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%",
                             p0 / 1e9, p1 / 1e9, p2 / 1e9, p3 / 1e9, p4 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r]);
-                    if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%%", gemmFlops / gemmS / 1e9, 100 * gemm[r]);
+                    if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%% (%.0f%% of the probes beside each)", g.flops() / g.seconds() / 1e9, 100 * gemm[r], 100 * g.ratio());
                     System.out.printf("; vision %.2f s/crop = %.1f GFLOP/s = %.0f%%", vs, visionFlops / vs / 1e9, 100 * visionR[r]);
-                    if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%%", visionGemmFlops / visionGemmS / 1e9, 100 * visionGemm[r]);
+                    if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%% (%.0f%% of the probes beside each)", vg.flops() / vg.seconds() / 1e9, 100 * visionGemm[r], 100 * vg.ratio());
                     System.out.println();
                 }
                 System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
@@ -142,9 +147,15 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
                 }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
-                if (cpu) System.out.printf("prefill GEMMs alone (its matrix products replayed on the model's weights): %s of that peak%n", summary(gemm));
+                if (cpu) {
+                    System.out.printf("prefill GEMMs alone (its matrix products replayed on the model's weights): %s of that peak%n", summary(gemm));
+                    System.out.printf("prefill GEMMs alone, each product against an FMA probe beside it: %s; by shape %s%n", summary(gemmProbed), byShape(replays));
+                }
                 System.out.printf("vision: %s of the FMA peak measured around it%n", summary(visionR));
-                if (cpu) System.out.printf("vision GEMMs alone (the encoder's matrix products replayed on its weights): %s of that peak%n", summary(visionGemm));
+                if (cpu) {
+                    System.out.printf("vision GEMMs alone (the encoder's matrix products replayed on its weights): %s of that peak%n", summary(visionGemm));
+                    System.out.printf("vision GEMMs alone, each product against an FMA probe beside it: %s; by shape %s%n", summary(visionGemmProbed), byShape(visionReplays));
+                }
             }
             System.out.println("memory after the runs: " + residentMemory());
         }
@@ -195,11 +206,55 @@ final class BenchCommand implements Callable<Integer> {
         return new float[][] {x, new float[n * rows]};
     }
 
-    /** Seconds for one pass of n-token matmuls over {@code ws} in order (what a prefill multiplies, nothing else). */
-    static double replay(ComputeBackend be, List<Weights> ws, int n, float[][] buffers) {
-        long t0 = System.nanoTime();
-        for (Weights w : ws) be.matmul(w, null, buffers[0], n, buffers[1]);
-        return (System.nanoTime() - t0) / 1e9;
+    /**
+     * One pass of replayed matrix products: their seconds (the products only) and FLOPs, and the FLOPs
+     * the FMA peak would have done in the same seconds, each product's time weighted by the higher of
+     * the two probes around it; per shape ("rows×cols") the same two sums. {@link #ratio} is then the
+     * products' share of the peak of their own milliseconds: this VM's peak moves by up to 1.6× between
+     * two measurements 20 s apart, which the whole-pass figure cannot separate from the GEMM's speed.
+     */
+    record Replay(double seconds, double flops, double peakFlops, java.util.Map<String, double[]> byShape) {
+        double ratio() {
+            return flops / peakFlops;
+        }
+    }
+
+    /**
+     * One pass of n-token matmuls over {@code ws} in order (what a prefill multiplies, nothing else), with
+     * a short FMA probe before the first product and after each (see {@link CpuLimits#fmaProbe}).
+     */
+    static Replay replay(ComputeBackend be, List<Weights> ws, int n, float[][] buffers, DoubleSupplier probe) {
+        double seconds = 0, flops = 0, peakFlops = 0, before = probe.getAsDouble();
+        var byShape = new java.util.LinkedHashMap<String, double[]>();
+        for (Weights w : ws) {
+            long t0 = System.nanoTime();
+            be.matmul(w, null, buffers[0], n, buffers[1]);
+            double s = (System.nanoTime() - t0) / 1e9, f = 2.0 * w.rows * w.cols * n, after = probe.getAsDouble();
+            double p = s * Math.max(before, after);
+            seconds += s;
+            flops += f;
+            peakFlops += p;
+            double[] shape = byShape.computeIfAbsent(w.rows + "×" + w.cols, k -> new double[2]);
+            shape[0] += f;
+            shape[1] += p;
+            before = after;
+        }
+        return new Replay(seconds, flops, peakFlops, byShape);
+    }
+
+    /** Each shape's share of the peak over all rounds' replays: "rows×cols X %, …". */
+    static String byShape(List<Replay> replays) {
+        var total = new java.util.LinkedHashMap<String, double[]>();
+        for (Replay r : replays) {
+            r.byShape().forEach((k, v) -> {
+                double[] t = total.computeIfAbsent(k, x -> new double[2]);
+                t[0] += v[0];
+                t[1] += v[1];
+            });
+        }
+        StringBuilder sb = new StringBuilder();
+        total.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(String.format("%s %.0f%%", k, 100 * v[0] / v[1])));
+        return sb.toString();
     }
 
     /** Bytes of weights per second of one-token matmuls over {@code w} (best of 5 batches after a warm-up). */

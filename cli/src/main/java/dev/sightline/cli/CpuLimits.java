@@ -67,11 +67,30 @@ final class CpuLimits implements AutoCloseable {
      * below 12 here (loop overhead shows), which would understate the peak.
      */
     double fmaPeak() {
-        long iters = 10_000_000L;
+        return fmaPeak(10_000_000L, 3);
+    }
+
+    /**
+     * A short {@link #fmaPeak()}: 2 M iterations (about 5 ms a thread here), best of 2. The bench runs
+     * one after each matrix product it replays, so that each product is set against the peak of its
+     * own few milliseconds (see {@code BenchCommand.Replay}).
+     */
+    double fmaProbe() {
+        return fmaPeak(2_000_000L, 2);
+    }
+
+    /**
+     * Each thread times its own loop, and the rate is all threads' FLOPs over the longest of those
+     * times. Timed from the submitting thread, a 2.5 ms probe also counted waking the pool's workers
+     * and read 0.88 (median of 30) of the higher 25 ms peak measured around it; timed this way 0.98,
+     * and a 5 ms probe (this one) 0.98 (quartiles 0.96–1.00).
+     */
+    private double fmaPeak(long iters, int reps) {
         double best = 0;
-        for (int rep = 0; rep < 3; rep++) {
-            long t0 = System.nanoTime();
+        long[] nanos = new long[threads];
+        for (int rep = 0; rep < reps; rep++) {
             double sink = pool.submit(() -> IntStream.range(0, threads).parallel().mapToDouble(t -> {
+                long t0 = System.nanoTime();
                 FloatVector a0 = FloatVector.broadcast(F, 1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
                 FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0;
                 FloatVector x = FloatVector.broadcast(F, 0.999999f), y = FloatVector.broadcast(F, 1e-7f);
@@ -80,12 +99,14 @@ final class CpuLimits implements AutoCloseable {
                     a4 = a4.fma(x, y); a5 = a5.fma(x, y); a6 = a6.fma(x, y); a7 = a7.fma(x, y);
                     a8 = a8.fma(x, y); a9 = a9.fma(x, y); a10 = a10.fma(x, y); a11 = a11.fma(x, y);
                 }
-                return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                double sum = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                         .reduceLanes(VectorOperators.ADD);
+                nanos[t] = System.nanoTime() - t0;
+                return sum;
             }).sum()).join();
-            double s = (System.nanoTime() - t0) / 1e9;
             if (sink == 42) System.out.print("");
-            best = Math.max(best, 2.0 * 12 * F.length() * iters * threads / s);
+            long longest = java.util.Arrays.stream(nanos).max().orElseThrow();
+            best = Math.max(best, 2.0 * 12 * F.length() * iters * threads / (longest / 1e9));
         }
         return best;
     }

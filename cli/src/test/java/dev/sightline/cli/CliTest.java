@@ -60,9 +60,11 @@ class CliTest {
                 "--stream-mib", "32", "--decode-tokens", "3", "--prompt-tokens", "8");
         assertEquals(0, r.code(), r.err());
         for (String expected : new String[] {"round 1:", "round 2:", "decode (q8_0):", "decode GEMV on cached weights", "did not overlap",
-                "prefill: median", "its GEMMs alone", "prefill GEMMs alone", "vision: median", "vision GEMMs alone", "memory after the runs"}) {
+                "prefill: median", "its GEMMs alone", "prefill GEMMs alone", "of the probes beside each", "each product against an FMA probe beside it",
+                "vision: median", "vision GEMMs alone", "memory after the runs"}) {
             assertTrue(r.out().contains(expected), expected + " missing from:\n" + r.out());
         }
+        assertTrue(java.util.regex.Pattern.compile("probe beside it: median \\d+% .*; by shape \\d+×\\d+ \\d+%").matcher(r.out()).find(), r.out());
         Run bad = run("bench", "--model", model.toString(), "--rounds", "0");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--rounds"), bad.err());

@@ -198,57 +198,61 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
-    public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int dstOff, int rows, int width) {
+    public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
+                          int heads, int headDim, int capacity) {
         for (int r = 0; r < rows; r++) {
-            int s = srcOff + r * srcStride, d = dstOff + r * width;
-            for (int i = 0; i < width; i++) dst[d + i] = Float.floatToFloat16(Math.clamp(src[s + i], -65504f, 65504f));
+            for (int h = 0; h < heads; h++) {
+                int s = srcOff + r * srcStride + h * headDim, d = (h * capacity + start + r) * headDim;
+                for (int i = 0; i < headDim; i++) dst[d + i] = Float.floatToFloat16(Math.clamp(src[s + i], -65504f, 65504f));
+            }
         }
     }
 
+    /** Cached keys widened per call of the decode path: 16 keys of 96 floats, 6 KiB, stay in L1. */
+    private static final int KEY_CHUNK = 16;
+
     /**
-     * Float16 keys and values. Many queries: the cached rows are widened to float32 once (parallel
-     * over heads' columns), then the blocked path runs — the widening is O(kvLen·width), amortised over
-     * the n queries. One query (decode): each key's and value's head slice is widened into an L1
-     * scratch row just before its dot product or axpy, so the cache is read once, at 2 bytes each.
+     * Float16 keys and values in head-major caches (see {@link ComputeBackend#halfKvCache}). Many
+     * queries: each head's keys and values are widened straight into the blocked path's packed
+     * operands (see {@link #blockedAttention}). One query (decode): a head's keys, one contiguous run,
+     * are widened {@value #KEY_CHUNK} at a time into an L1 scratch just before their dot products, and
+     * its values likewise before their axpys, so the cache is read once, at 2 bytes a value.
      */
     @Override
-    public void attention(float[] q, short[] k, short[] v, float[] out, int n, int start, int kvLen,
+    public void attention(float[] q, short[] k, short[] v, int capacity, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
         final int width = heads * headDim;
         if (n >= 16 && headDim % Gemm.L == 0) {
-            float[] kf = widened(halfKeys, k, kvLen * width), vf = widened(halfValues, v, kvLen * width);
-            blockedAttention(q, kf, vf, out, n, start, kvLen, heads, headDim, scale, causal);
+            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
+                float[] keys = scratch(halfKeys, kvLen * headDim);
+                VectorKernels.halfToFloat(k, h * capacity * headDim, kvLen * headDim, keys, 0);
+                transposeKeys(keys, 0, headDim, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
+                VectorKernels.halfToFloat(v, h * capacity * headDim, kvLen * headDim, values, v0);
+            });
             return;
         }
         parallel(heads * n, task -> {
             int h = task / n;
             int t = task % n;
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
-            float[] scores = buffer(keys + headDim);
-            int qo = t * width + h * headDim, row = keys; // scratch row after the scores
-            for (int j = 0; j < keys; j++) {
-                VectorKernels.halfToFloat(k, j * width + h * headDim, headDim, scores, row);
-                scores[j] = VectorKernels.dot(q, qo, scores, row, headDim);
+            float[] scores = buffer(keys + KEY_CHUNK * headDim);
+            int qo = t * width + h * headDim, row = keys, head = h * capacity * headDim; // scratch rows after the scores
+            for (int j0 = 0; j0 < keys; j0 += KEY_CHUNK) {
+                int c = Math.min(KEY_CHUNK, keys - j0);
+                VectorKernels.halfToFloat(k, head + j0 * headDim, c * headDim, scores, row);
+                for (int j = 0; j < c; j++) scores[j0 + j] = VectorKernels.dot(q, qo, scores, row + j * headDim, headDim);
             }
             VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j = 0; j < keys; j++) {
-                VectorKernels.halfToFloat(v, j * width + h * headDim, headDim, scores, row);
-                VectorKernels.axpy(scores[j], scores, row, out, qo, headDim);
+            for (int j0 = 0; j0 < keys; j0 += KEY_CHUNK) {
+                int c = Math.min(KEY_CHUNK, keys - j0);
+                VectorKernels.halfToFloat(v, head + j0 * headDim, c * headDim, scores, row);
+                for (int j = 0; j < c; j++) VectorKernels.axpy(scores[j0 + j], scores, row + j * headDim, out, qo, headDim);
             }
         });
     }
 
     private final ThreadLocal<float[]> halfKeys = ThreadLocal.withInitial(() -> new float[0]);
-    private final ThreadLocal<float[]> halfValues = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** The first {@code len} float16 values of {@code h} as float32, in a per-thread buffer. */
-    private float[] widened(ThreadLocal<float[]> slot, short[] h, int len) {
-        float[] dst = scratch(slot, len);
-        int chunk = 1 << 14;
-        rows((len + chunk - 1) / chunk, chunk, c -> VectorKernels.halfToFloat(h, c * chunk, Math.min(chunk, len - c * chunk), dst, c * chunk));
-        return dst;
-    }
 
     /** Offsets of an L × L block's column: element (i, 0) of row-major rows of L floats. */
     private static final int[] BLOCK_COLUMN = java.util.stream.IntStream.range(0, Gemm.L).map(i -> i * Gemm.L).toArray();
@@ -260,7 +264,11 @@ public final class CpuBackend implements ComputeBackend {
     public void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
         if (n >= 16 && headDim % Gemm.L == 0) {
-            blockedAttention(q, k, v, out, n, start, kvLen, heads, headDim, scale, causal);
+            final int width = heads * headDim;
+            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
+                transposeKeys(k, h * headDim, width, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
+                for (int j = 0; j < kvLen; j++) System.arraycopy(v, j * width + h * headDim, values, v0 + j * headDim, headDim);
+            });
             return;
         }
         final int width = heads * headDim;
@@ -278,43 +286,56 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
+     * Copies one head's keys and values into {@link #blockedAttention}'s packed operands: key j's
+     * dimension d to keysT[at + d·kvPad + j] (zeros for kvLen ≤ j < kvPad), value j to values[v0 + j·headDim…].
+     */
+    @FunctionalInterface
+    private interface HeadPacker {
+        void pack(int head, float[] keysT, int at, int kvPad, float[] values, int v0);
+    }
+
+    /**
+     * keysT[at + d·kvPad + j] = src[off + j·stride + d] for j &lt; kvLen, d &lt; headDim, and zeros for
+     * kvLen ≤ j &lt; kvPad, in blocks of L keys × L dimensions: each key's L floats are copied as one
+     * vector into an L × L block in L1 ({@code block}), whose columns are then gathered. Gathered
+     * straight from the keys, a column's L keys lie a row apart (a multiple of 4 KiB in a
+     * [positions, width] array): every gather missed L1, and packing took a fifth of a 776-token
+     * prefill's attention.
+     */
+    private static void transposeKeys(float[] src, int off, int stride, int kvLen, int headDim, float[] keysT, int at, int kvPad, float[] block) {
+        final int L = Gemm.L;
+        for (int j = 0; j < kvPad; j += L) {
+            int keys = Math.min(L, kvLen - j);
+            for (int d0 = 0; d0 < headDim; d0 += L) {
+                for (int r = 0; r < keys; r++) FloatVector.fromArray(Gemm.F, src, off + (j + r) * stride + d0).intoArray(block, r * L);
+                java.util.Arrays.fill(block, keys * L, L * L, 0f); // keys past kvLen: the zero padding
+                for (int c = 0; c < L; c++) {
+                    FloatVector.fromArray(Gemm.F, block, c, BLOCK_COLUMN, 0).intoArray(keysT, at + (d0 + c) * kvPad + j);
+                }
+            }
+        }
+    }
+
+    /**
      * Attention for many queries (prefill, the vision tower) as two matrix products per head and
      * block of queries, on the GEMM micro-kernels: S = Q·Kᵀ (keys in vector lanes, Kᵀ built once per
      * head), a row softmax, then O = P·V. The per-(query, key) dot products of the decode path would
      * pay a horizontal reduction for every key.
      *
-     * <p>Both K and V are first copied per head into contiguous, cache-line aligned blocks (see
-     * {@link CacheLine}). Read in place, a head's slice of V is one 64- or 96-float piece per row of a
-     * 1024- or 3072-float (4 KiB-multiple) stride: every row of it falls into the same L1 set, so the
-     * P·V product missed L1 on every key. Packed (and Kᵀ built by gathers), attention measured 1.35× faster
-     * at 577 (vision) and 776 (prompt) tokens (docs/benchmarks.md, session 6).
+     * <p>Each head's Kᵀ and V are first copied by {@code packer} into contiguous, cache-line aligned
+     * blocks (see {@link CacheLine}). Read in place, a head's slice of V is one 64- or 96-float piece
+     * per row of a 1024- or 3072-float (4 KiB-multiple) stride: every row of it falls into the same L1
+     * set, so the P·V product missed L1 on every key. Packed (and Kᵀ built by gathers), attention
+     * measured 1.35× faster at 577 (vision) and 776 (prompt) tokens (docs/benchmarks.md, session 6).
      */
-    private void blockedAttention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
-                                  int heads, int headDim, float scale, boolean causal) {
-        final int width = heads * headDim, kvPad = Gemm.padded(kvLen), L = Gemm.L;
+    private void blockedAttention(float[] q, float[] out, int n, int start, int kvLen, int heads, int headDim,
+                                  float scale, boolean causal, HeadPacker packer) {
+        final int width = heads * headDim, kvPad = Gemm.padded(kvLen);
         float[] keysT = scratch(transposeBuffer, width * kvPad + CacheLine.FLOATS);
         float[] values = scratch(valueBuffer, kvLen * width + CacheLine.FLOATS);
         int k0 = CacheLine.offset(keysT), v0 = CacheLine.offset(values);
-        parallel(heads, h -> {
-            // keysT[k0 + (h·headDim + d)·kvPad + j] = k[j, h·headDim + d], in blocks of L keys × L dimensions:
-            // each key's L floats are copied as one vector into an L × L block in L1, whose columns are then
-            // gathered. Gathered straight from k, a column's L keys lie a row apart (a multiple of 4 KiB):
-            // every gather missed L1, and packing took a fifth of a 776-token prefill's attention.
-            float[] block = tileBuffer.get();
-            for (int j = 0; j < kvPad; j += L) {
-                int keys = Math.min(L, kvLen - j);
-                for (int d0 = 0; d0 < headDim; d0 += L) {
-                    for (int r = 0; r < keys; r++) FloatVector.fromArray(Gemm.F, k, (j + r) * width + h * headDim + d0).intoArray(block, r * L);
-                    java.util.Arrays.fill(block, keys * L, L * L, 0f); // keys past kvLen: the zero padding
-                    for (int c = 0; c < L; c++) {
-                        FloatVector.fromArray(Gemm.F, block, c, BLOCK_COLUMN, 0).intoArray(keysT, k0 + (h * headDim + d0 + c) * kvPad + j);
-                    }
-                }
-            }
-            for (int j = 0; j < kvLen; j++) { // values[v0 + (h·kvLen + j)·headDim + d] = v[j, h·headDim + d]
-                System.arraycopy(v, j * width + h * headDim, values, v0 + (h * kvLen + j) * headDim, headDim);
-            }
-        });
+        // head h: keysT[k0 + (h·headDim + d)·kvPad + j] = key j's dimension d, values[v0 + (h·kvLen + j)·headDim + d]
+        parallel(heads, h -> packer.pack(h, keysT, k0 + h * headDim * kvPad, kvPad, values, v0 + h * kvLen * headDim));
         int blocks = (n + QUERY_BLOCK - 1) / QUERY_BLOCK;
         parallel(heads * blocks, task -> {
             int h = task / blocks, q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, n - q0);

@@ -92,16 +92,21 @@ class CpuBackendTest {
         float scale = 0.3f;
         BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, causal);
         expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
-        // the float16 KV cache: the same against the naive result on the rounded keys and values
-        short[] kh = new short[kv * width], vh = new short[kv * width];
-        BE.storeHalf(k, 0, width, kh, 0, kv, width);
-        BE.storeHalf(v, 0, width, vh, 0, kv, width);
-        for (int i = 0; i < kv * width; i++) {
-            k[i] = Float.float16ToFloat(kh[i]);
-            v[i] = Float.float16ToFloat(vh[i]);
+        // the float16 KV cache, head-major with room for more positions: the same against the naive
+        // result on the rounded keys and values
+        int capacity = kv + 7;
+        short[] kh = new short[capacity * width], vh = new short[capacity * width];
+        BE.storeHalf(k, 0, width, kh, 0, kv, heads, hd, capacity);
+        BE.storeHalf(v, 0, width, vh, 0, kv, heads, hd, capacity);
+        for (int j = 0; j < kv; j++) {
+            for (int c = 0; c < width; c++) {
+                int at = (c / hd * capacity + j) * hd + c % hd;
+                k[j * width + c] = Float.float16ToFloat(kh[at]);
+                v[j * width + c] = Float.float16ToFloat(vh[at]);
+            }
         }
         java.util.Arrays.fill(out, Float.NaN);
-        BE.attention(q, kh, vh, out, n, start, kv, heads, hd, scale, causal);
+        BE.attention(q, kh, vh, capacity, out, n, start, kv, heads, hd, scale, causal);
         expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
     }
 
@@ -128,11 +133,31 @@ class CpuBackendTest {
         }
     }
 
+    /** Rows go head by head into a head-major cache, at their positions, leaving the rest alone. */
+    @Test
+    void halfStoreIsHeadMajor() {
+        int heads = 2, hd = 3, capacity = 4, width = heads * hd;
+        float[] src = new float[2 * (width + 1)]; // two rows with a stride of width + 1
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        short[] dst = new short[capacity * width];
+        java.util.Arrays.fill(dst, (short) -1);
+        BE.storeHalf(src, 0, width + 1, dst, 1, 2, heads, hd, capacity); // positions 1 and 2
+        for (int h = 0; h < heads; h++) {
+            for (int p = 0; p < capacity; p++) {
+                for (int d = 0; d < hd; d++) {
+                    short got = dst[(h * capacity + p) * hd + d];
+                    if (p == 1 || p == 2) assertEquals((p - 1) * (width + 1) + h * hd + d, Float.float16ToFloat(got), 0f, "h=" + h + " p=" + p + " d=" + d);
+                    else assertEquals(-1, got, "h=" + h + " p=" + p + " d=" + d + " written");
+                }
+            }
+        }
+    }
+
     @Test
     void halfStoreClampsAndRounds() {
         float[] src = {1f / 3, -70000f, 70000f, 1e-6f};
         short[] dst = new short[4];
-        BE.storeHalf(src, 0, 4, dst, 0, 1, 4);
+        BE.storeHalf(src, 0, 4, dst, 0, 1, 1, 4, 1);
         assertEquals(1f / 3, Float.float16ToFloat(dst[0]), 1f / 3 / 2048);
         assertEquals(-65504f, Float.float16ToFloat(dst[1]), 0f);
         assertEquals(65504f, Float.float16ToFloat(dst[2]), 0f);

@@ -3,19 +3,20 @@ package dev.sightline.engine.model;
 import dev.sightline.gpu.ComputeBackend;
 
 /**
- * Per-sequence state: per-layer keys (post-RoPE) and values, [positions, hidden], growing as
- * needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a forward
+ * Per-sequence state: per-layer keys (post-RoPE) and values, growing as needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a forward
  * pass allocates nothing once the sequence has reached its size. {@link #length()} is the number of
  * positions held.
  *
- * <p>Held as float32, or as float16 when {@code half} (the compact form, on backends that offer it):
- * half the memory — 0.39 MB instead of 0.79 MB per position for Phi-3.5-vision — and half the bytes
- * decode attention reads. All copies go through the backend, so a device backend keeps the cache on
- * the device.
+ * <p>Held as float32, [positions, hidden], or as float16 when {@code half} (the compact form, on
+ * backends that offer it), head-major [heads, capacity, headDim] so that a head's keys are one
+ * contiguous run (see {@link ComputeBackend#halfKvCache}): half the memory — 0.39 MB instead of
+ * 0.79 MB per position for Phi-3.5-vision — and half the bytes decode attention reads. All copies go
+ * through the backend, so a device backend keeps the cache on the device.
  */
 public final class KvCache {
     private final ComputeBackend be;
     private final int width;
+    private final int heads;
     private final boolean half;
     private final float[][] k;
     private final float[][] v;
@@ -25,14 +26,16 @@ public final class KvCache {
     private int capacity;
     final DecoderLayer.Workspace workspace;
 
-    public KvCache(ComputeBackend be, int layers, int width, int intermediate, int initialCapacity) {
-        this(be, layers, width, intermediate, initialCapacity, false);
+    public KvCache(ComputeBackend be, int layers, int heads, int width, int intermediate, int initialCapacity) {
+        this(be, layers, heads, width, intermediate, initialCapacity, false);
     }
 
-    public KvCache(ComputeBackend be, int layers, int width, int intermediate, int initialCapacity, boolean half) {
+    public KvCache(ComputeBackend be, int layers, int heads, int width, int intermediate, int initialCapacity, boolean half) {
         if (half && !be.halfKvCache()) throw new IllegalArgumentException(be.name() + " keeps no float16 KV cache");
+        if (width % heads != 0) throw new IllegalArgumentException("hidden size " + width + " is not a multiple of " + heads + " heads");
         this.be = be;
         this.width = width;
+        this.heads = heads;
         this.half = half;
         this.capacity = Math.max(16, initialCapacity);
         this.k = half ? null : new float[layers][];
@@ -70,14 +73,22 @@ public final class KvCache {
         int cap = Math.max(positions, capacity * 2);
         for (int l = 0; l < (half ? kHalf.length : k.length); l++) {
             if (half) {
-                kHalf[l] = java.util.Arrays.copyOf(kHalf[l], cap * width);
-                vHalf[l] = java.util.Arrays.copyOf(vHalf[l], cap * width);
+                kHalf[l] = grow(kHalf[l], cap);
+                vHalf[l] = grow(vHalf[l], cap);
             } else {
                 k[l] = grow(k[l], cap);
                 v[l] = grow(v[l], cap);
             }
         }
         capacity = cap;
+    }
+
+    /** A head-major float16 cache of {@code cap} positions holding the first {@link #length} of {@code old}'s. */
+    private short[] grow(short[] old, int cap) {
+        short[] bigger = new short[cap * width];
+        int headDim = width / heads;
+        for (int h = 0; h < heads; h++) System.arraycopy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
+        return bigger;
     }
 
     private float[] grow(float[] old, int cap) {
@@ -89,8 +100,8 @@ public final class KvCache {
     /** n rows of keys and values (each read with its row stride and column offset) into positions start… */
     void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
         if (half) {
-            be.storeHalf(keys, kCol, kStride, kHalf[layer], start * width, n, width);
-            be.storeHalf(values, vCol, vStride, vHalf[layer], start * width, n, width);
+            be.storeHalf(keys, kCol, kStride, kHalf[layer], start, n, heads, width / heads, capacity);
+            be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, width / heads, capacity);
         } else {
             be.copy(keys, kCol, kStride, k[layer], start * width, width, n, width);
             be.copy(values, vCol, vStride, v[layer], start * width, width, n, width);
@@ -99,7 +110,7 @@ public final class KvCache {
 
     /** Causal attention of n queries at positions start… over this layer's cached positions 0…start+n−1. */
     void attend(int layer, float[] q, float[] out, int n, int start, int heads, int headDim, float scale) {
-        if (half) be.attention(q, kHalf[layer], vHalf[layer], out, n, start, start + n, heads, headDim, scale, true);
+        if (half) be.attention(q, kHalf[layer], vHalf[layer], capacity, out, n, start, start + n, heads, headDim, scale, true);
         else be.attention(q, k[layer], v[layer], out, n, start, start + n, heads, headDim, scale, true);
     }
 

@@ -101,7 +101,7 @@ public final class Phi3VModel {
      * backend must offer it), float32 on the exact path, which the golden cases hold to 1e-3.
      */
     public KvCache newCache(int capacity) {
-        return new KvCache(be, layers.length, config.hiddenSize(), config.intermediateSize(), capacity, halfKv);
+        return new KvCache(be, layers.length, config.numHeads(), config.hiddenSize(), config.intermediateSize(), capacity, halfKv);
     }
 
     /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */

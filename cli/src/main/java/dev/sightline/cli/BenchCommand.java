@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * Engine speed against the machine's own limits, measured in the same run: for each of a few
  * rounds, the read-only stream bandwidth, decode tokens/s (bytes per token × tokens/s ÷ bandwidth),
  * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
- * bandwidth again, then prompt prefill, the prefill's matrix products replayed alone (the prefill
+ * bandwidth again, then prompt prefill and the same decode after the prompt (its KV cache's bytes
+ * counted too, against that round's bandwidth), the prefill's matrix products replayed alone (the prefill
  * GEMM, without attention, norms and RoPE), one vision crop and its encoder's matrix products
  * replayed alone (GFLOP/s ÷ peak), with the FMA peak measured before, between and after them. Each
  * figure is set against the higher of the two limits measured around it: this VM's speed drifts by
@@ -95,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
                 int crop = vision.gridSize() * vision.gridSize() + 1;
                 float[][] visionBuffers = cpu ? gemmBuffers(visionGemms, crop) : null;
 
+                double[] longDecode = new double[rounds];
                 double[] decode = new double[rounds], kernel = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
                 double[] gemm = new double[rounds], visionGemm = new double[rounds], gemmProbed = new double[rounds], visionGemmProbed = new double[rounds];
                 List<Replay> replays = new java.util.ArrayList<>(), visionReplays = new java.util.ArrayList<>();
@@ -110,8 +112,12 @@ final class BenchCommand implements Callable<Integer> {
                     serial[r] = kernel[r] / (1 + kernel[r]);
                     // The peak between each of the four, so that each is set against the two nearest it.
                     double p0 = peak.getAsDouble();
-                    GenerationResult p = e.generate(longPrompt, SamplingParams.greedy(1), (id, s) -> {});
+                    // The prompt, then the same decode after it: every step also reads the prompt's KV cache.
+                    GenerationResult p = e.generate(longPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;
+                    double longTps = (p.generatedIds().size() - 1) / (p.decodeNanos() / 1e9);
+                    double longBytes = bytesPerToken + m.kvBytesPerPosition() * (n + (p.generatedIds().size() - 1) / 2.0); // mean context
+                    longDecode[r] = longBytes * longTps / bw;
                     double p1 = peak.getAsDouble();
                     Replay g = cpu ? replay(be, gemms, n, gemmBuffers, limits::fmaProbe) : null;
                     double p2 = cpu ? peak.getAsDouble() : p1;
@@ -134,6 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
                     if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%)", cachedBps / 1e9, 100 * kernel[r], 100 * serial[r]);
+                    System.out.printf("; decode after the %d-token prompt %.2f tok/s = %.1f GB/s with its KV cache = %.0f%%", n, longTps, longBytes * longTps / 1e9, 100 * longDecode[r]);
                     System.out.printf("; FMA peak %.0f / %.0f / %.0f / %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%",
                             p0 / 1e9, p1 / 1e9, p2 / 1e9, p3 / 1e9, p4 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r]);
                     if (cpu) System.out.printf("; its GEMMs alone %.1f GFLOP/s = %.0f%% (%.0f%% of the probes beside each)", g.flops() / g.seconds() / 1e9, 100 * gemm[r], 100 * g.ratio());
@@ -142,6 +149,8 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.println();
                 }
                 System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
+                System.out.printf("decode after the %d-token prompt (its KV cache %.2f MB a position, %.2f GB/token more): %s of that round's bandwidth%n",
+                        n, m.kvBytesPerPosition() / 1e6, m.kvBytesPerPosition() * (double) n / 1e9, summary(longDecode));
                 if (cpu) {
                     System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));

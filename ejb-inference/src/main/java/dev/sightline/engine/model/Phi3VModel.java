@@ -75,11 +75,11 @@ public final class Phi3VModel {
         return b;
     }
 
-    /**
-     * Multiply-adds ×2 of the decoder's matrices for a prompt of n tokens (for GFLOP/s figures): every
-     * layer's matrices for each token, lm_head for the last position only (the only logits prefill
-     * computes). Attention's own products are left out, so the figure understates the work slightly.
-     */
+    /** Bytes of KV cache one decode step reads per cached position: every layer's key and value rows. */
+    public long kvBytesPerPosition() {
+        return 2L * layers.length * config.hiddenSize() * (halfKv ? 2 : 4);
+    }
+
     /**
      * The decoder layers' matrices in the order a prefill multiplies them (qkv, o, gate_up, down for
      * each layer), for benchmarks that time the prefill's matrix products on their own.
@@ -90,6 +90,11 @@ public final class Phi3VModel {
         return all;
     }
 
+    /**
+     * Multiply-adds ×2 of the decoder's matrices for a prompt of n tokens (for GFLOP/s figures): every
+     * layer's matrices for each token, lm_head for the last position only (the only logits prefill
+     * computes). Attention's own products are left out, so the figure understates the work slightly.
+     */
     public double prefillFlops(int n) {
         var c = config;
         long h = c.hiddenSize(), f = c.intermediateSize();

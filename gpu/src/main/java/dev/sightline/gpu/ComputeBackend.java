@@ -55,6 +55,25 @@ public interface ComputeBackend extends AutoCloseable {
         throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
     }
 
+    /**
+     * Whether this backend's float32 KV cache is head-major too, [heads, capacity, headDim] like the
+     * float16 one (see {@link #halfKvCache}), read by
+     * {@link #attention(float[], float[], float[], int, float[], int, int, int, int, int, float, boolean)}.
+     * Otherwise it is [positions, heads·headDim] and read by the plain float32 attention.
+     */
+    default boolean headMajorKvCache() {
+        return false;
+    }
+
+    /**
+     * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over
+     * float32 keys and values in head-major caches of {@code capacity} positions (see {@link #headMajorKvCache}).
+     */
+    default void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
+                           int heads, int headDim, float scale, boolean causal) {
+        throw new UnsupportedOperationException(name() + " keeps no head-major float32 KV cache");
+    }
+
     /** RMSNorm per row: out = x / sqrt(mean(x²) + eps) · weight (normalise first, then weight, as HF). */
     void rmsNorm(float[] x, float[] weight, float eps, float[] out, int n, int width);
 

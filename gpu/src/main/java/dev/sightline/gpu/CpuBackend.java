@@ -198,6 +198,41 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public boolean headMajorKvCache() {
+        return true;
+    }
+
+    /**
+     * Float32 keys and values in head-major caches: a head's keys and values are contiguous runs. Many
+     * queries: copied into the blocked path's packed operands; few: each (head, query) task reads its
+     * head's keys and values in place, one run each, with the same products, in the same order, as
+     * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} on a
+     * [positions, width] cache (results are identical).
+     */
+    @Override
+    public void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
+                          int heads, int headDim, float scale, boolean causal) {
+        final int width = heads * headDim;
+        if (n >= 16 && headDim % Gemm.L == 0) {
+            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
+                transposeKeys(k, h * capacity * headDim, headDim, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
+                System.arraycopy(v, h * capacity * headDim, values, v0, kvLen * headDim);
+            });
+            return;
+        }
+        parallel(heads * n, task -> {
+            int h = task / n, t = task % n, head = h * capacity * headDim;
+            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
+            float[] scores = buffer(keys);
+            int qo = t * width + h * headDim;
+            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, head + j * headDim, headDim);
+            VectorKernels.softmax(scores, 0, keys, scale);
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, head + j * headDim, out, qo, headDim);
+        });
+    }
+
+    @Override
     public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
                           int heads, int headDim, int capacity) {
         for (int r = 0; r < rows; r++) {

@@ -92,6 +92,17 @@ class CpuBackendTest {
         float scale = 0.3f;
         BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, causal);
         expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
+        // the head-major float32 KV cache, with room for more positions: the same result, to the bit
+        int room = kv + 5;
+        float[] kf = new float[room * width], vf = new float[room * width], again = new float[n * width];
+        for (int j = 0; j < kv; j++) {
+            for (int c = 0; c < width; c++) {
+                kf[(c / hd * room + j) * hd + c % hd] = k[j * width + c];
+                vf[(c / hd * room + j) * hd + c % hd] = v[j * width + c];
+            }
+        }
+        BE.attention(q, kf, vf, room, again, n, start, kv, heads, hd, scale, causal);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(out, again);
         // the float16 KV cache, head-major with room for more positions: the same against the naive
         // result on the rounded keys and values
         int capacity = kv + 7;

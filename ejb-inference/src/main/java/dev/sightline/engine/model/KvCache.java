@@ -7,17 +7,21 @@ import dev.sightline.gpu.ComputeBackend;
  * pass allocates nothing once the sequence has reached its size. {@link #length()} is the number of
  * positions held.
  *
- * <p>Held as float32, [positions, hidden], or as float16 when {@code half} (the compact form, on
- * backends that offer it), head-major [heads, capacity, headDim] so that a head's keys are one
- * contiguous run (see {@link ComputeBackend#halfKvCache}): half the memory — 0.39 MB instead of
- * 0.79 MB per position for Phi-3.5-vision — and half the bytes decode attention reads. All copies go
- * through the backend, so a device backend keeps the cache on the device.
+ * <p>Held as float32, or as float16 when {@code half} (the compact form, on backends that offer it):
+ * half the memory — 0.39 MB instead of 0.79 MB per position for Phi-3.5-vision — and half the bytes
+ * decode attention reads. The float16 cache is head-major, [heads, capacity, headDim], so that a
+ * head's keys are one contiguous run (see {@link ComputeBackend#halfKvCache}); so is the float32 one
+ * where the backend reads it that way ({@link ComputeBackend#headMajorKvCache}), and otherwise it is
+ * [positions, hidden]. All copies go through the backend, so a device backend keeps the cache on the
+ * device.
  */
 public final class KvCache {
     private final ComputeBackend be;
     private final int width;
     private final int heads;
     private final boolean half;
+    /** Whether the float32 cache is head-major (the float16 one always is). */
+    private final boolean headMajor;
     private final float[][] k;
     private final float[][] v;
     private final short[][] kHalf;
@@ -37,6 +41,7 @@ public final class KvCache {
         this.width = width;
         this.heads = heads;
         this.half = half;
+        this.headMajor = !half && be.headMajorKvCache();
         this.capacity = Math.max(16, initialCapacity);
         this.k = half ? null : new float[layers][];
         this.v = half ? null : new float[layers][];
@@ -93,7 +98,13 @@ public final class KvCache {
 
     private float[] grow(float[] old, int cap) {
         float[] bigger = new float[cap * width];
-        if (length > 0) be.copy(old, 0, bigger, 0, length * width);
+        if (length == 0) return bigger;
+        if (headMajor) {
+            int headDim = width / heads;
+            for (int h = 0; h < heads; h++) be.copy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
+        } else {
+            be.copy(old, 0, bigger, 0, length * width);
+        }
         return bigger;
     }
 
@@ -102,6 +113,12 @@ public final class KvCache {
         if (half) {
             be.storeHalf(keys, kCol, kStride, kHalf[layer], start, n, heads, width / heads, capacity);
             be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, width / heads, capacity);
+        } else if (headMajor) {
+            int headDim = width / heads;
+            for (int h = 0; h < heads; h++) {
+                be.copy(keys, kCol + h * headDim, kStride, k[layer], (h * capacity + start) * headDim, headDim, n, headDim);
+                be.copy(values, vCol + h * headDim, vStride, v[layer], (h * capacity + start) * headDim, headDim, n, headDim);
+            }
         } else {
             be.copy(keys, kCol, kStride, k[layer], start * width, width, n, width);
             be.copy(values, vCol, vStride, v[layer], start * width, width, n, width);
@@ -111,6 +128,7 @@ public final class KvCache {
     /** Causal attention of n queries at positions start… over this layer's cached positions 0…start+n−1. */
     void attend(int layer, float[] q, float[] out, int n, int start, int heads, int headDim, float scale) {
         if (half) be.attention(q, kHalf[layer], vHalf[layer], capacity, out, n, start, start + n, heads, headDim, scale, true);
+        else if (headMajor) be.attention(q, k[layer], v[layer], capacity, out, n, start, start + n, heads, headDim, scale, true);
         else be.attention(q, k[layer], v[layer], out, n, start, start + n, heads, headDim, scale, true);
     }
 

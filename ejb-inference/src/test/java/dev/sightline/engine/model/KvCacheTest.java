@@ -4,19 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sightline.gpu.CpuBackend;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /**
- * The float16 cache is head-major and grows: positions written before a growth are still where
- * attention reads them after it, through both the one-query and the many-query paths.
+ * The caches (float16, and float32 head-major on the CPU) grow: positions written before a growth are
+ * still where attention reads them after it, through both the one-query and the many-query paths.
  */
 class KvCacheTest {
     static final int HEADS = 2, HEAD_DIM = 16, WIDTH = HEADS * HEAD_DIM;
 
-    @Test
-    void halfCacheKeepsItsPositionsAcrossGrowth() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void keepsItsPositionsAcrossGrowth(boolean half) {
         try (CpuBackend be = new CpuBackend(2)) {
-            KvCache cache = new KvCache(be, 1, HEADS, WIDTH, 8, 16, true);
+            KvCache cache = new KvCache(be, 1, HEADS, WIDTH, 8, 16, half);
+            rounded = half;
             Random rnd = new Random(5);
             int total = 70;
             float[] k = gaussian(rnd, total * WIDTH), v = gaussian(rnd, total * WIDTH), q = gaussian(rnd, total * WIDTH);
@@ -65,8 +66,11 @@ class KvCacheTest {
         }
     }
 
+    /** Whether the cache under test rounds keys and values to float16. */
+    private static boolean rounded;
+
     private static float half(float x) {
-        return Float.float16ToFloat(Float.floatToFloat16(x));
+        return rounded ? Float.float16ToFloat(Float.floatToFloat16(x)) : x;
     }
 
     private static float[] gaussian(Random rnd, int n) {

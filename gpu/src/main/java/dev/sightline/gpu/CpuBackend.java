@@ -203,33 +203,13 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Float32 keys and values in head-major caches: a head's keys and values are contiguous runs. Many
-     * queries: copied into the blocked path's packed operands; few: each (head, query) task reads its
-     * head's keys and values in place, one run each, with the same products, in the same order, as
-     * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} on a
-     * [positions, width] cache (results are identical).
+     * Float32 keys and values in head-major caches: a head's keys and values are contiguous runs, read
+     * with the same products, in the same order, as a [positions, width] cache (results are identical).
      */
     @Override
     public void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
-        final int width = heads * headDim;
-        if (n >= 16 && headDim % Gemm.L == 0) {
-            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                transposeKeys(k, h * capacity * headDim, headDim, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
-                System.arraycopy(v, h * capacity * headDim, values, v0, kvLen * headDim);
-            });
-            return;
-        }
-        parallel(heads * n, task -> {
-            int h = task / n, t = task % n, head = h * capacity * headDim;
-            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
-            float[] scores = buffer(keys);
-            int qo = t * width + h * headDim;
-            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, head + j * headDim, headDim);
-            VectorKernels.softmax(scores, 0, keys, scale);
-            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, head + j * headDim, out, qo, headDim);
-        });
+        floatAttention(q, k, v, capacity * headDim, headDim, out, n, start, kvLen, heads, headDim, scale, causal);
     }
 
     @Override
@@ -298,25 +278,33 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
+        floatAttention(q, k, v, headDim, heads * headDim, out, n, start, kvLen, heads, headDim, scale, causal);
+    }
+
+    /**
+     * Float32 keys and values with key j of head h at h·headStride + j·keyStride: [positions, width]
+     * (headDim, width) or head-major (capacity·headDim, headDim). Many queries: copied into the blocked
+     * path's packed operands; few: each (head, query) task reads its head's keys and values in place.
+     */
+    private void floatAttention(float[] q, float[] k, float[] v, int headStride, int keyStride, float[] out, int n, int start,
+                                int kvLen, int heads, int headDim, float scale, boolean causal) {
         if (n >= 16 && headDim % Gemm.L == 0) {
-            final int width = heads * headDim;
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                transposeKeys(k, h * headDim, width, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
-                for (int j = 0; j < kvLen; j++) System.arraycopy(v, j * width + h * headDim, values, v0 + j * headDim, headDim);
+                transposeKeys(k, h * headStride, keyStride, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
+                for (int j = 0; j < kvLen; j++) System.arraycopy(v, h * headStride + j * keyStride, values, v0 + j * headDim, headDim);
             });
             return;
         }
         final int width = heads * headDim;
         parallel(heads * n, task -> {
-            int h = task / n;
-            int t = task % n;
+            int h = task / n, t = task % n, head = h * headStride;
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
             float[] scores = buffer(keys);
             int qo = t * width + h * headDim;
-            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, j * width + h * headDim, headDim);
+            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, head + j * keyStride, headDim);
             VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, j * width + h * headDim, out, qo, headDim);
+            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, head + j * keyStride, out, qo, headDim);
         });
     }
 

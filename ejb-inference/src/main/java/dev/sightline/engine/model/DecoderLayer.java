@@ -86,7 +86,7 @@ public final class DecoderLayer {
         be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
         be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
         cache.put(index, start, n, w.k, hidden, 0, w.qkv, 3 * hidden, 2 * hidden);
-        cache.attend(index, w.q, w.attn, n, start, heads, headDim, (float) (1.0 / Math.sqrt(headDim)));
+        cache.attend(index, w.q, w.attn, n, start, (float) (1.0 / Math.sqrt(headDim)));
         be.matmul(o, null, w.attn, n, w.proj);
         be.addInPlace(x, w.proj, n * hidden);
 

@@ -3,8 +3,9 @@ package dev.sightline.engine.model;
 import dev.sightline.gpu.ComputeBackend;
 
 /**
- * Per-sequence state: per-layer keys (post-RoPE) and values, growing as needed, plus the decoder's activation buffers ({@link DecoderLayer.Workspace}) so that a forward
- * pass allocates nothing once the sequence has reached its size. {@link #length()} is the number of
+ * Per-sequence state: per-layer keys (post-RoPE) and values, growing as needed, plus the decoder's
+ * activation buffers ({@link DecoderLayer.Workspace}) so that a forward pass allocates nothing once the
+ * sequence has reached its size. {@link #length()} is the number of
  * positions held.
  *
  * <p>Held as float32, or as float16 when {@code half} (the compact form, on backends that offer it):
@@ -19,6 +20,7 @@ public final class KvCache {
     private final ComputeBackend be;
     private final int width;
     private final int heads;
+    private final int headDim;
     private final boolean half;
     /** Whether the float32 cache is head-major (the float16 one always is). */
     private final boolean headMajor;
@@ -40,6 +42,7 @@ public final class KvCache {
         this.be = be;
         this.width = width;
         this.heads = heads;
+        this.headDim = width / heads;
         this.half = half;
         this.headMajor = !half && be.headMajorKvCache();
         this.capacity = Math.max(16, initialCapacity);
@@ -91,7 +94,6 @@ public final class KvCache {
     /** A head-major float16 cache of {@code cap} positions holding the first {@link #length} of {@code old}'s. */
     private short[] grow(short[] old, int cap) {
         short[] bigger = new short[cap * width];
-        int headDim = width / heads;
         for (int h = 0; h < heads; h++) System.arraycopy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
         return bigger;
     }
@@ -100,7 +102,6 @@ public final class KvCache {
         float[] bigger = new float[cap * width];
         if (length == 0) return bigger;
         if (headMajor) {
-            int headDim = width / heads;
             for (int h = 0; h < heads; h++) be.copy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
         } else {
             be.copy(old, 0, bigger, 0, length * width);
@@ -111,10 +112,9 @@ public final class KvCache {
     /** n rows of keys and values (each read with its row stride and column offset) into positions start… */
     void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
         if (half) {
-            be.storeHalf(keys, kCol, kStride, kHalf[layer], start, n, heads, width / heads, capacity);
-            be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, width / heads, capacity);
+            be.storeHalf(keys, kCol, kStride, kHalf[layer], start, n, heads, headDim, capacity);
+            be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, headDim, capacity);
         } else if (headMajor) {
-            int headDim = width / heads;
             for (int h = 0; h < heads; h++) {
                 be.copy(keys, kCol + h * headDim, kStride, k[layer], (h * capacity + start) * headDim, headDim, n, headDim);
                 be.copy(values, vCol + h * headDim, vStride, v[layer], (h * capacity + start) * headDim, headDim, n, headDim);
@@ -126,7 +126,7 @@ public final class KvCache {
     }
 
     /** Causal attention of n queries at positions start… over this layer's cached positions 0…start+n−1. */
-    void attend(int layer, float[] q, float[] out, int n, int start, int heads, int headDim, float scale) {
+    void attend(int layer, float[] q, float[] out, int n, int start, float scale) {
         if (half) be.attention(q, kHalf[layer], vHalf[layer], capacity, out, n, start, start + n, heads, headDim, scale, true);
         else if (headMajor) be.attention(q, k[layer], v[layer], capacity, out, n, start, start + n, heads, headDim, scale, true);
         else be.attention(q, k[layer], v[layer], out, n, start, start + n, heads, headDim, scale, true);

@@ -29,7 +29,7 @@ class KvCacheTest {
                 cache.ensure(start + n);
                 cache.put(0, start, n, k, WIDTH, start * WIDTH, v, WIDTH, start * WIDTH);
                 float[] qs = java.util.Arrays.copyOfRange(q, start * WIDTH, (start + n) * WIDTH), o = new float[n * WIDTH];
-                cache.attend(0, qs, o, n, start, HEADS, HEAD_DIM, 0.25f); // 10 queries: one at a time; 30: blocked
+                cache.attend(0, qs, o, n, start, 0.25f); // 10 queries: one at a time; 30: blocked
                 System.arraycopy(o, 0, out, start * WIDTH, n * WIDTH);
                 start += n;
                 cache.setLength(start);
@@ -37,7 +37,7 @@ class KvCacheTest {
             float[] one = new float[WIDTH];
             cache.ensure(total + 1);
             cache.put(0, total, 1, k, WIDTH, (total - 1) * WIDTH, v, WIDTH, (total - 1) * WIDTH); // position 70 = row 69 again
-            cache.attend(0, java.util.Arrays.copyOfRange(q, 0, WIDTH), one, 1, total, HEADS, HEAD_DIM, 0.25f); // the one-query path
+            cache.attend(0, java.util.Arrays.copyOfRange(q, 0, WIDTH), one, 1, total, 0.25f); // the one-query path
             for (int h = 0; h < HEADS; h++) {
                 for (int t = 0; t < total; t++) expectRow(q, t, k, v, t + 1, -1, h, out, t * WIDTH);
                 expectRow(q, 0, k, v, total, total - 1, h, one, 0);

@@ -24,21 +24,27 @@ public interface ComputeBackend extends AutoCloseable {
                    int heads, int headDim, float scale, boolean causal);
 
     /**
-     * Whether this backend can keep a KV cache as float16 ({@link #storeHalf} and the float16
+     * Whether this backend can keep a KV cache as float16 ({@link #storeHalf}, {@link #storeHalfKeys}
+     * and the float16
      * {@link #attention(float[], short[], short[], int, float[], int, int, int, int, int, float, boolean)}):
      * half the memory and half the bytes that decode attention reads per cached position. The cache
-     * is head-major, [heads, capacity, headDim]: position j of head h at (h·capacity + j)·headDim, so
-     * that one head's keys (and values) are one contiguous run. Laid out [positions, heads·headDim],
-     * a head's keys were 192 bytes every 6 KiB, a new page for each, and one-query attention over 777
-     * of them ran 3.0× slower.
+     * is head-major, each head's positions one contiguous run of capacity·headDim values (laid out
+     * [positions, heads·headDim], a head's keys were 192 bytes every 6 KiB, a new page for each, and
+     * one-query attention over 777 of them ran 3.0× slower). Values are [heads, capacity, headDim];
+     * keys are [heads, capacity / {@link #KEY_BLOCK}, headDim, {@link #KEY_BLOCK}], each block of
+     * positions transposed, so that one query's scores for a block are one vector of products over
+     * the dimensions rather than a horizontal sum per key. The capacity is a multiple of the block.
      */
     default boolean halfKvCache() {
         return false;
     }
 
+    /** Positions per transposed block of a float16 key cache (see {@link #halfKvCache}). */
+    int KEY_BLOCK = 16;
+
     /**
      * Rows of src (row r at srcOff + r·srcStride, heads·headDim floats, head by head) into positions
-     * start… of a head-major float16 cache of {@code capacity} positions: dst[(h·capacity + start + r)·headDim + d]
+     * start… of a float16 value cache of {@code capacity} positions: dst[(h·capacity + start + r)·headDim + d]
      * = float16(src[srcOff + r·srcStride + h·headDim + d]), clamped to ±65504 (float16's largest).
      */
     default void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
@@ -47,8 +53,17 @@ public interface ComputeBackend extends AutoCloseable {
     }
 
     /**
+     * As {@link #storeHalf}, into a float16 key cache (see {@link #halfKvCache}): position p of head h,
+     * dimension d at h·capacity·headDim + (p − p % B)·headDim + d·B + p % B, B = {@link #KEY_BLOCK}.
+     */
+    default void storeHalfKeys(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
+                               int heads, int headDim, int capacity) {
+        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
+    }
+
+    /**
      * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over
-     * float16 keys and values in head-major caches of {@code capacity} positions (see {@link #halfKvCache}).
+     * a float16 key cache and value cache of {@code capacity} positions (see {@link #halfKvCache}).
      */
     default void attention(float[] q, short[] k, short[] v, int capacity, float[] out, int n, int start, int kvLen,
                            int heads, int headDim, float scale, boolean causal) {

@@ -212,37 +212,85 @@ public final class CpuBackend implements ComputeBackend {
         floatAttention(q, k, v, capacity * headDim, headDim, out, n, start, kvLen, heads, headDim, scale, causal);
     }
 
+    /** float16's largest finite value: the caches clamp to it rather than overflow to infinity. */
+    private static final float HALF_MAX = 65504f;
+
+    /**
+     * Row by row, each head's run clamped into a scratch and converted as one contiguous run (which
+     * C2 compiles to vector conversions; clamped in the same loop, the conversion stayed scalar and
+     * took 2.4× as long). Blocks of rows are spread over the threads.
+     */
     @Override
     public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
                           int heads, int headDim, int capacity) {
-        for (int r = 0; r < rows; r++) {
-            for (int h = 0; h < heads; h++) {
-                int s = srcOff + r * srcStride + h * headDim, d = (h * capacity + start + r) * headDim;
-                for (int i = 0; i < headDim; i++) dst[d + i] = Float.floatToFloat16(Math.clamp(src[s + i], -65504f, 65504f));
+        final int b = KEY_BLOCK;
+        rows((rows + b - 1) / b, b * heads * headDim, blk -> {
+            float[] t = rowBuffer(headDim);
+            for (int r = blk * b; r < Math.min(rows, blk * b + b); r++) {
+                for (int h = 0; h < heads; h++) {
+                    VectorKernels.clamp(src, srcOff + r * srcStride + h * headDim, headDim, HALF_MAX, t, 0);
+                    VectorKernels.toHalf(t, 0, headDim, dst, (h * capacity + start + r) * headDim);
+                }
             }
-        }
+        });
     }
 
-    /** Cached keys widened per call of the decode path: 16 keys of 96 floats, 6 KiB, stay in L1. */
-    private static final int KEY_CHUNK = 16;
+    /**
+     * Per block of positions and head, the block is gathered transposed into a float scratch, clamped
+     * and converted as one contiguous run: converted one value at a time at a stride of
+     * 16, the keys took 2.6× as long. Blocks are spread over the threads.
+     */
+    @Override
+    public void storeHalfKeys(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
+                              int heads, int headDim, int capacity) {
+        final int b = KEY_BLOCK, first = start - start % b;
+        rows((start + rows - first + b - 1) / b, b * heads * headDim, blk -> {
+            int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + rows, p0 + b);
+            float[] t = rowBuffer(b * headDim);
+            for (int h = 0; h < heads; h++) {
+                for (int p = from; p < to; p++) {
+                    int s = srcOff + (p - start) * srcStride + h * headDim;
+                    for (int i = 0; i < headDim; i++) t[i * b + p - p0] = src[s + i];
+                }
+                VectorKernels.clamp(t, 0, b * headDim, HALF_MAX, t, 0);
+                int d = h * capacity * headDim + p0 * headDim;
+                if (to - from == b) {
+                    VectorKernels.toHalf(t, 0, b * headDim, dst, d);
+                } else { // part of a block (decode): only its own positions
+                    for (int i = 0; i < headDim; i++) {
+                        for (int p = from; p < to; p++) dst[d + i * b + p - p0] = Float.floatToFloat16(t[i * b + p - p0]);
+                    }
+                }
+            }
+        });
+    }
 
     /**
-     * Float16 keys and values in head-major caches (see {@link ComputeBackend#halfKvCache}). Many
-     * queries: each head's keys and values are widened straight into the blocked path's packed
-     * operands (see {@link #blockedAttention}). One query (decode): a head's keys, one contiguous run,
-     * are widened {@value #KEY_CHUNK} at a time into an L1 scratch just before their dot products, and
-     * its values likewise before their axpys, so the cache is read once, at 2 bytes a value.
+     * Float16 caches (see {@link ComputeBackend#halfKvCache}). Many queries: each head's keys and
+     * values are widened straight into the blocked path's packed operands (see {@link #blockedAttention});
+     * a key block's dimension is already a run of Kᵀ's row. One query (decode): per block of
+     * {@value ComputeBackend#KEY_BLOCK} keys, the block (6 KiB at headDim 96) is widened into an L1
+     * scratch and the query's 16 scores come out as one vector of broadcast products over the dimensions
+     * ({@link VectorKernels#blockScores}); then each block of values is widened and added into the
+     * output held in registers ({@link VectorKernels#addWeightedRows}). Per-key dot products paid a
+     * horizontal sum for every key, and the output went through memory for every value.
      */
     @Override
     public void attention(float[] q, short[] k, short[] v, int capacity, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
-        final int width = heads * headDim;
+        final int width = heads * headDim, b = KEY_BLOCK;
         if (n >= 16 && headDim % Gemm.L == 0) {
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                float[] keys = scratch(halfKeys, kvLen * headDim);
-                VectorKernels.halfToFloat(k, h * capacity * headDim, kvLen * headDim, keys, 0);
-                transposeKeys(keys, 0, headDim, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
-                VectorKernels.halfToFloat(v, h * capacity * headDim, kvLen * headDim, values, v0);
+                int head = h * capacity * headDim;
+                for (int j0 = 0; j0 < kvPad; j0 += b) {
+                    int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
+                    for (int d = 0; d < headDim; d++) {
+                        int to = at + d * kvPad + j0;
+                        VectorKernels.halfToFloat(k, head + j0 * headDim + d * b, c, keysT, to);
+                        java.util.Arrays.fill(keysT, to + c, to + w, 0f); // the zero padding past kvLen
+                    }
+                }
+                VectorKernels.halfToFloat(v, head, kvLen * headDim, values, v0);
             });
             return;
         }
@@ -250,24 +298,23 @@ public final class CpuBackend implements ComputeBackend {
             int h = task / n;
             int t = task % n;
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
-            float[] scores = buffer(keys + KEY_CHUNK * headDim);
-            int qo = t * width + h * headDim, row = keys, head = h * capacity * headDim; // scratch rows after the scores
-            for (int j0 = 0; j0 < keys; j0 += KEY_CHUNK) {
-                int c = Math.min(KEY_CHUNK, keys - j0);
-                VectorKernels.halfToFloat(k, head + j0 * headDim, c * headDim, scores, row);
-                for (int j = 0; j < c; j++) scores[j0 + j] = VectorKernels.dot(q, qo, scores, row + j * headDim, headDim);
+            int blocks = (keys + b - 1) / b;
+            float[] scores = buffer(blocks * b + b * headDim);
+            int qo = t * width + h * headDim, row = blocks * b, head = h * capacity * headDim; // scratch after the scores
+            for (int j0 = 0; j0 < keys; j0 += b) {
+                // the whole block: its positions past `keys` score too, and softmax never reads them
+                VectorKernels.halfToFloat(k, head + j0 * headDim, b * headDim, scores, row);
+                VectorKernels.blockScores(q, qo, scores, row, headDim, scores, j0);
             }
             VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j0 = 0; j0 < keys; j0 += KEY_CHUNK) {
-                int c = Math.min(KEY_CHUNK, keys - j0);
+            for (int j0 = 0; j0 < keys; j0 += b) {
+                int c = Math.min(b, keys - j0);
                 VectorKernels.halfToFloat(v, head + j0 * headDim, c * headDim, scores, row);
-                for (int j = 0; j < c; j++) VectorKernels.axpy(scores[j0 + j], scores, row + j * headDim, out, qo, headDim);
+                VectorKernels.addWeightedRows(scores, j0, c, scores, row, headDim, out, qo);
             }
         });
     }
-
-    private final ThreadLocal<float[]> halfKeys = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Offsets of an L × L block's column: element (i, 0) of row-major rows of L floats. */
     private static final int[] BLOCK_COLUMN = java.util.stream.IntStream.range(0, Gemm.L).map(i -> i * Gemm.L).toArray();

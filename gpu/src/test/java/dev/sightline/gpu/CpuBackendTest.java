@@ -103,17 +103,19 @@ class CpuBackendTest {
         }
         BE.attention(q, kf, vf, room, again, n, start, kv, heads, hd, scale, causal);
         org.junit.jupiter.api.Assertions.assertArrayEquals(out, again);
-        // the float16 KV cache, head-major with room for more positions: the same against the naive
-        // result on the rounded keys and values
-        int capacity = kv + 7;
+        // the float16 KV cache, with room for more positions (whole key blocks) that hold values
+        // attention must not read: the same against the naive result on the rounded keys and values
+        int capacity = (kv + 7 + 15) / 16 * 16;
         short[] kh = new short[capacity * width], vh = new short[capacity * width];
-        BE.storeHalf(k, 0, width, kh, 0, kv, heads, hd, capacity);
+        java.util.Arrays.fill(kh, Float.floatToFloat16(1000f));
+        java.util.Arrays.fill(vh, Float.floatToFloat16(1000f));
+        BE.storeHalfKeys(k, 0, width, kh, 0, kv, heads, hd, capacity);
         BE.storeHalf(v, 0, width, vh, 0, kv, heads, hd, capacity);
         for (int j = 0; j < kv; j++) {
             for (int c = 0; c < width; c++) {
-                int at = (c / hd * capacity + j) * hd + c % hd;
-                k[j * width + c] = Float.float16ToFloat(kh[at]);
-                v[j * width + c] = Float.float16ToFloat(vh[at]);
+                int h = c / hd, d = c % hd;
+                k[j * width + c] = Float.float16ToFloat(kh[h * capacity * hd + (j - j % 16) * hd + d * 16 + j % 16]);
+                v[j * width + c] = Float.float16ToFloat(vh[(h * capacity + j) * hd + d]);
             }
         }
         java.util.Arrays.fill(out, Float.NaN);
@@ -164,6 +166,53 @@ class CpuBackendTest {
         }
     }
 
+    /** Keys go head by head into transposed blocks of 16 positions, leaving the rest alone. */
+    @Test
+    void halfKeysAreTransposedBlocks() {
+        int heads = 2, hd = 3, capacity = 32, width = heads * hd, rows = 4, start = 14; // positions 14…17 span two blocks
+        float[] src = new float[rows * width];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        short[] dst = new short[capacity * width];
+        java.util.Arrays.fill(dst, (short) -1);
+        BE.storeHalfKeys(src, 0, width, dst, start, rows, heads, hd, capacity);
+        java.util.Set<Integer> written = new java.util.HashSet<>();
+        for (int r = 0; r < rows; r++) {
+            int p = start + r;
+            for (int h = 0; h < heads; h++) {
+                for (int d = 0; d < hd; d++) {
+                    int at = h * capacity * hd + (p / 16) * 16 * hd + d * 16 + p % 16;
+                    assertEquals(r * width + h * hd + d, Float.float16ToFloat(dst[at]), 0f, "p=" + p + " h=" + h + " d=" + d);
+                    written.add(at);
+                }
+            }
+        }
+        for (int i = 0; i < dst.length; i++) if (!written.contains(i)) assertEquals(-1, dst[i], "element " + i + " written");
+    }
+
+    /** One query's block scores and the weighted value rows, with dimensions that are not whole vectors. */
+    @Test
+    void blockScoresAndWeightedRows() {
+        for (int hd : new int[] {16, 7, 96}) {
+            float[] q = random(hd + 3), kT = random(16 * hd + 5), dst = new float[20];
+            VectorKernels.blockScores(q, 3, kT, 5, hd, dst, 4);
+            for (int j = 0; j < 16; j++) {
+                double s = 0;
+                for (int d = 0; d < hd; d++) s += (double) q[3 + d] * kT[5 + d * 16 + j];
+                assertEquals(s, dst[4 + j], 1e-4, "hd=" + hd + " key " + j);
+            }
+            for (int c : new int[] {1, 2, 5, 16}) {
+                float[] p = random(c + 1), rows = random(c * hd + 2), out = random(hd + 1), before = out.clone();
+                VectorKernels.addWeightedRows(p, 1, c, rows, 2, hd, out, 1);
+                for (int i = 0; i < hd; i++) {
+                    double o = before[1 + i];
+                    for (int j = 0; j < c; j++) o += (double) p[1 + j] * rows[2 + j * hd + i];
+                    assertEquals(o, out[1 + i], 1e-4, "hd=" + hd + " c=" + c + " dim " + i);
+                }
+                assertEquals(before[0], out[0]);
+            }
+        }
+    }
+
     @Test
     void halfStoreClampsAndRounds() {
         float[] src = {1f / 3, -70000f, 70000f, 1e-6f};
@@ -173,10 +222,15 @@ class CpuBackendTest {
         assertEquals(-65504f, Float.float16ToFloat(dst[1]), 0f);
         assertEquals(65504f, Float.float16ToFloat(dst[2]), 0f);
         assertEquals(1e-6f, Float.float16ToFloat(dst[3]), 1e-7f); // a subnormal float16
+        short[] keys = new short[4 * 16];
+        BE.storeHalfKeys(src, 0, 4, keys, 0, 1, 1, 4, 16);
+        for (int d = 0; d < 4; d++) assertEquals(dst[d], keys[d * 16], "key dimension " + d);
         float[] back = new float[20];
         short[] many = new short[20];
         for (int i = 0; i < 20; i++) many[i] = Float.floatToFloat16(i % 2 == 0 ? -i * 0.37f : 1e-6f * i);
-        VectorKernels.halfToFloat(many, 0, 20, back, 0); // 16 vector lanes + a scalar tail
+        many[3] = Float.floatToFloat16(Float.POSITIVE_INFINITY);
+        many[5] = Float.floatToFloat16(Float.NaN);
+        VectorKernels.halfToFloat(many, 0, 20, back, 0);
         for (int i = 0; i < 20; i++) assertEquals(Float.float16ToFloat(many[i]), back[i], 0f, "lane " + i);
     }
 

@@ -6,14 +6,14 @@ import dev.sightline.gpu.ComputeBackend;
  * Per-sequence state: per-layer keys (post-RoPE) and values, growing as needed, plus the decoder's
  * activation buffers ({@link DecoderLayer.Workspace}) so that a forward pass allocates nothing once the
  * sequence has reached its size. {@link #length()} is the number of
- * positions held.
+ * positions held; the capacity is a multiple of {@link ComputeBackend#KEY_BLOCK}.
  *
  * <p>Held as float32, or as float16 when {@code half} (the compact form, on backends that offer it):
  * half the memory — 0.39 MB instead of 0.79 MB per position for Phi-3.5-vision — and half the bytes
- * decode attention reads. The float16 cache is head-major, [heads, capacity, headDim], so that a
- * head's keys are one contiguous run (see {@link ComputeBackend#halfKvCache}); so is the float32 one
- * where the backend reads it that way ({@link ComputeBackend#headMajorKvCache}), and otherwise it is
- * [positions, hidden]. All copies go through the backend, so a device backend keeps the cache on the
+ * decode attention reads. The float16 cache is head-major, each head's keys one contiguous run, the
+ * keys in transposed blocks of positions (see {@link ComputeBackend#halfKvCache}); the float32 one is
+ * head-major, [heads, capacity, headDim], where the backend reads it that way
+ * ({@link ComputeBackend#headMajorKvCache}), and otherwise [positions, hidden]. All copies go through the backend, so a device backend keeps the cache on the
  * device.
  */
 public final class KvCache {
@@ -45,7 +45,7 @@ public final class KvCache {
         this.headDim = width / heads;
         this.half = half;
         this.headMajor = !half && be.headMajorKvCache();
-        this.capacity = Math.max(16, initialCapacity);
+        this.capacity = blocks(Math.max(16, initialCapacity));
         this.k = half ? null : new float[layers][];
         this.v = half ? null : new float[layers][];
         this.kHalf = half ? new short[layers][] : null;
@@ -78,11 +78,11 @@ public final class KvCache {
 
     void ensure(int positions) {
         if (positions <= capacity) return;
-        int cap = Math.max(positions, capacity * 2);
+        int cap = blocks(Math.max(positions, capacity * 2));
         for (int l = 0; l < (half ? kHalf.length : k.length); l++) {
             if (half) {
-                kHalf[l] = grow(kHalf[l], cap);
-                vHalf[l] = grow(vHalf[l], cap);
+                kHalf[l] = grow(kHalf[l], cap, blocks(length));
+                vHalf[l] = grow(vHalf[l], cap, length);
             } else {
                 k[l] = grow(k[l], cap);
                 v[l] = grow(v[l], cap);
@@ -91,10 +91,18 @@ public final class KvCache {
         capacity = cap;
     }
 
-    /** A head-major float16 cache of {@code cap} positions holding the first {@link #length} of {@code old}'s. */
-    private short[] grow(short[] old, int cap) {
+    /** Positions rounded up to whole key blocks. */
+    private static int blocks(int positions) {
+        return (positions + ComputeBackend.KEY_BLOCK - 1) / ComputeBackend.KEY_BLOCK * ComputeBackend.KEY_BLOCK;
+    }
+
+    /**
+     * A float16 cache of {@code cap} positions holding the first {@code held} of {@code old}'s: each
+     * head's run starts its positions at the same offset in either layout (whole key blocks for keys).
+     */
+    private short[] grow(short[] old, int cap, int held) {
         short[] bigger = new short[cap * width];
-        for (int h = 0; h < heads; h++) System.arraycopy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
+        for (int h = 0; h < heads; h++) System.arraycopy(old, h * capacity * headDim, bigger, h * cap * headDim, held * headDim);
         return bigger;
     }
 
@@ -112,7 +120,7 @@ public final class KvCache {
     /** n rows of keys and values (each read with its row stride and column offset) into positions start… */
     void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
         if (half) {
-            be.storeHalf(keys, kCol, kStride, kHalf[layer], start, n, heads, headDim, capacity);
+            be.storeHalfKeys(keys, kCol, kStride, kHalf[layer], start, n, heads, headDim, capacity);
             be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, headDim, capacity);
         } else if (headMajor) {
             for (int h = 0; h < heads; h++) {

@@ -21,7 +21,7 @@ class KvCacheTest {
             Random rnd = new Random(5);
             int total = 70;
             float[] k = gaussian(rnd, total * WIDTH), v = gaussian(rnd, total * WIDTH), q = gaussian(rnd, total * WIDTH);
-            // 10, then 30 (grows 16 → 40), then 30 more (grows to 80): the same rows a cache of 70 would hold
+            // 10, then 30 (grows 16 → 48), then 30 more (grows to 96): the same rows a cache of 70 would hold
             int[] steps = {10, 30, 30};
             int start = 0;
             float[] out = new float[total * WIDTH];

@@ -71,8 +71,9 @@ public interface ComputeBackend extends AutoCloseable {
     }
 
     /**
-     * Whether this backend's float32 KV cache is head-major too, [heads, capacity, headDim] like the
-     * float16 one (see {@link #halfKvCache}), read by
+     * Whether this backend's float32 KV cache is laid out like the float16 one (see {@link #halfKvCache}):
+     * keys in transposed blocks of {@link #KEY_BLOCK} positions ({@link #storeKeys}), values
+     * [heads, capacity, headDim], read by
      * {@link #attention(float[], float[], float[], int, float[], int, int, int, int, int, float, boolean)}.
      * Otherwise it is [positions, heads·headDim] and read by the plain float32 attention.
      */
@@ -80,9 +81,15 @@ public interface ComputeBackend extends AutoCloseable {
         return false;
     }
 
+    /** As {@link #storeHalfKeys} into a float32 key cache, without conversion (see {@link #headMajorKvCache}). */
+    default void storeKeys(float[] src, int srcOff, int srcStride, float[] dst, int start, int rows,
+                           int heads, int headDim, int capacity) {
+        throw new UnsupportedOperationException(name() + " keeps no head-major float32 KV cache");
+    }
+
     /**
      * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over
-     * float32 keys and values in head-major caches of {@code capacity} positions (see {@link #headMajorKvCache}).
+     * a float32 key cache and value cache of {@code capacity} positions (see {@link #headMajorKvCache}).
      */
     default void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
                            int heads, int headDim, float scale, boolean causal) {

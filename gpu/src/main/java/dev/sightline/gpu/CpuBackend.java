@@ -203,13 +203,81 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Float32 keys and values in head-major caches: a head's keys and values are contiguous runs, read
-     * with the same products, in the same order, as a [positions, width] cache (results are identical).
+     * Float32 caches laid out as the float16 ones (see {@link ComputeBackend#headMajorKvCache}), read in
+     * place: the same products as {@link #attention(float[], short[], short[], int, float[], int, int, int, int, int, float, boolean)}
+     * without the widening.
      */
     @Override
     public void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
-        floatAttention(q, k, v, capacity * headDim, headDim, out, n, start, kvLen, heads, headDim, scale, causal);
+        final int width = heads * headDim, b = KEY_BLOCK;
+        if (n >= 16 && headDim % Gemm.L == 0) {
+            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
+                int head = h * capacity * headDim;
+                packKeyBlocks(kvLen, headDim, keysT, at, kvPad, (j0, d, c, to) -> copyRun(k, head + j0 * headDim + d * b, keysT, to, c));
+                System.arraycopy(v, head, values, v0, kvLen * headDim);
+            });
+            return;
+        }
+        parallel(heads * n, task -> {
+            int h = task / n, t = task % n;
+            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
+            float[] scores = buffer((keys + b - 1) / b * b);
+            int qo = t * width + h * headDim, head = h * capacity * headDim;
+            for (int j0 = 0; j0 < keys; j0 += b) VectorKernels.blockScores(q, qo, k, head + j0 * headDim, headDim, scores, j0);
+            VectorKernels.softmax(scores, 0, keys, scale);
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            for (int j0 = 0; j0 < keys; j0 += b) {
+                VectorKernels.addWeightedRows(scores, j0, Math.min(b, keys - j0), v, head + j0 * headDim, headDim, out, qo);
+            }
+        });
+    }
+
+    /** src[from, from + n) to dst[to…]: whole blocks as vectors (System.arraycopy's call cost 5 % of prefill attention here). */
+    private static void copyRun(float[] src, int from, float[] dst, int to, int n) {
+        if (n != KEY_BLOCK) {
+            System.arraycopy(src, from, dst, to, n);
+            return;
+        }
+        for (int i = 0; i < KEY_BLOCK; i += Gemm.L) FloatVector.fromArray(Gemm.F, src, from + i).intoArray(dst, to + i);
+    }
+
+    /** Copies (or widens) c positions of one key block's dimension d, from position j0, to keysT[to…]. */
+    @FunctionalInterface
+    private interface KeyRun {
+        void copy(int j0, int d, int c, int to);
+    }
+
+    /**
+     * One head's Kᵀ for {@link #blockedAttention} from a cache of key blocks: a block's dimension is
+     * already a run of Kᵀ's row d (keysT[at + d·kvPad + j]), then zeros from kvLen to kvPad.
+     */
+    private static void packKeyBlocks(int kvLen, int headDim, float[] keysT, int at, int kvPad, KeyRun run) {
+        final int b = KEY_BLOCK;
+        for (int j0 = 0; j0 < kvPad; j0 += b) {
+            int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
+            for (int d = 0; d < headDim; d++) {
+                int to = at + d * kvPad + j0;
+                run.copy(j0, d, c, to);
+                java.util.Arrays.fill(keysT, to + c, to + w, 0f);
+            }
+        }
+    }
+
+    @Override
+    public void storeKeys(float[] src, int srcOff, int srcStride, float[] dst, int start, int rows,
+                          int heads, int headDim, int capacity) {
+        final int b = KEY_BLOCK, first = start - start % b;
+        rows((start + rows - first + b - 1) / b, b * heads * headDim, blk -> {
+            int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + rows, p0 + b);
+            for (int h = 0; h < heads; h++) {
+                int d = h * capacity * headDim + p0 * headDim;
+                for (int p = from; p < to; p++) {
+                    int s = srcOff + (p - start) * srcStride + h * headDim;
+                    for (int i = 0; i < headDim; i++) dst[d + i * b + p - p0] = src[s + i];
+                }
+            }
+        });
     }
 
     /** float16's largest finite value: the caches clamp to it rather than overflow to infinity. */
@@ -282,14 +350,7 @@ public final class CpuBackend implements ComputeBackend {
         if (n >= 16 && headDim % Gemm.L == 0) {
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
                 int head = h * capacity * headDim;
-                for (int j0 = 0; j0 < kvPad; j0 += b) {
-                    int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
-                    for (int d = 0; d < headDim; d++) {
-                        int to = at + d * kvPad + j0;
-                        VectorKernels.halfToFloat(k, head + j0 * headDim + d * b, c, keysT, to);
-                        java.util.Arrays.fill(keysT, to + c, to + w, 0f); // the zero padding past kvLen
-                    }
-                }
+                packKeyBlocks(kvLen, headDim, keysT, at, kvPad, (j0, d, c, to) -> VectorKernels.halfToFloat(k, head + j0 * headDim + d * b, c, keysT, to));
                 VectorKernels.halfToFloat(v, head, kvLen * headDim, values, v0);
             });
             return;
@@ -322,36 +383,31 @@ public final class CpuBackend implements ComputeBackend {
     /** Queries per task of the blocked attention: whole micro-kernel tiles ({@link Gemm#ROWS}). */
     private static final int QUERY_BLOCK = 4 * Gemm.ROWS;
 
+    /**
+     * Float32 keys and values [positions, width] (the vision tower's, and a cache kept that way). Many
+     * queries: copied into the blocked path's packed operands; few: each (head, query) task reads its
+     * head's keys and values in place.
+     */
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                           int heads, int headDim, float scale, boolean causal) {
-        floatAttention(q, k, v, headDim, heads * headDim, out, n, start, kvLen, heads, headDim, scale, causal);
-    }
-
-    /**
-     * Float32 keys and values with key j of head h at h·headStride + j·keyStride: [positions, width]
-     * (headDim, width) or head-major (capacity·headDim, headDim). Many queries: copied into the blocked
-     * path's packed operands; few: each (head, query) task reads its head's keys and values in place.
-     */
-    private void floatAttention(float[] q, float[] k, float[] v, int headStride, int keyStride, float[] out, int n, int start,
-                                int kvLen, int heads, int headDim, float scale, boolean causal) {
+        final int width = heads * headDim;
         if (n >= 16 && headDim % Gemm.L == 0) {
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                transposeKeys(k, h * headStride, keyStride, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
-                for (int j = 0; j < kvLen; j++) System.arraycopy(v, h * headStride + j * keyStride, values, v0 + j * headDim, headDim);
+                transposeKeys(k, h * headDim, width, kvLen, headDim, keysT, at, kvPad, tileBuffer.get());
+                for (int j = 0; j < kvLen; j++) System.arraycopy(v, h * headDim + j * width, values, v0 + j * headDim, headDim);
             });
             return;
         }
-        final int width = heads * headDim;
         parallel(heads * n, task -> {
-            int h = task / n, t = task % n, head = h * headStride;
+            int h = task / n, t = task % n;
             int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
             float[] scores = buffer(keys);
             int qo = t * width + h * headDim;
-            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, head + j * keyStride, headDim);
+            for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, j * width + h * headDim, headDim);
             VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, head + j * keyStride, out, qo, headDim);
+            for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, j * width + h * headDim, out, qo, headDim);
         });
     }
 

@@ -12,8 +12,8 @@ import dev.sightline.gpu.ComputeBackend;
  * half the memory — 0.39 MB instead of 0.79 MB per position for Phi-3.5-vision — and half the bytes
  * decode attention reads. The float16 cache is head-major, each head's keys one contiguous run, the
  * keys in transposed blocks of positions (see {@link ComputeBackend#halfKvCache}); the float32 one is
- * head-major, [heads, capacity, headDim], where the backend reads it that way
- * ({@link ComputeBackend#headMajorKvCache}), and otherwise [positions, hidden]. All copies go through the backend, so a device backend keeps the cache on the
+ * laid out the same where the backend reads it that way ({@link ComputeBackend#headMajorKvCache}), and
+ * otherwise [positions, hidden]. All copies go through the backend, so a device backend keeps the cache on the
  * device.
  */
 public final class KvCache {
@@ -22,7 +22,7 @@ public final class KvCache {
     private final int heads;
     private final int headDim;
     private final boolean half;
-    /** Whether the float32 cache is head-major (the float16 one always is). */
+    /** Whether the float32 cache is laid out as the float16 one (head-major, keys in blocks). */
     private final boolean headMajor;
     private final float[][] k;
     private final float[][] v;
@@ -84,8 +84,8 @@ public final class KvCache {
                 kHalf[l] = grow(kHalf[l], cap, blocks(length));
                 vHalf[l] = grow(vHalf[l], cap, length);
             } else {
-                k[l] = grow(k[l], cap);
-                v[l] = grow(v[l], cap);
+                k[l] = grow(k[l], cap, headMajor ? blocks(length) : length);
+                v[l] = grow(v[l], cap, length);
             }
         }
         capacity = cap;
@@ -106,13 +106,14 @@ public final class KvCache {
         return bigger;
     }
 
-    private float[] grow(float[] old, int cap) {
+    /** As {@link #grow(short[], int, int)} for a float32 cache, through the backend; [positions, hidden] in one run. */
+    private float[] grow(float[] old, int cap, int held) {
         float[] bigger = new float[cap * width];
-        if (length == 0) return bigger;
+        if (held == 0) return bigger;
         if (headMajor) {
-            for (int h = 0; h < heads; h++) be.copy(old, h * capacity * headDim, bigger, h * cap * headDim, length * headDim);
+            for (int h = 0; h < heads; h++) be.copy(old, h * capacity * headDim, bigger, h * cap * headDim, held * headDim);
         } else {
-            be.copy(old, 0, bigger, 0, length * width);
+            be.copy(old, 0, bigger, 0, held * width);
         }
         return bigger;
     }
@@ -123,8 +124,8 @@ public final class KvCache {
             be.storeHalfKeys(keys, kCol, kStride, kHalf[layer], start, n, heads, headDim, capacity);
             be.storeHalf(values, vCol, vStride, vHalf[layer], start, n, heads, headDim, capacity);
         } else if (headMajor) {
+            be.storeKeys(keys, kCol, kStride, k[layer], start, n, heads, headDim, capacity);
             for (int h = 0; h < heads; h++) {
-                be.copy(keys, kCol + h * headDim, kStride, k[layer], (h * capacity + start) * headDim, headDim, n, headDim);
                 be.copy(values, vCol + h * headDim, vStride, v[layer], (h * capacity + start) * headDim, headDim, n, headDim);
             }
         } else {

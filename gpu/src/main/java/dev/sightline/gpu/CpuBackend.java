@@ -214,7 +214,7 @@ public final class CpuBackend implements ComputeBackend {
         if (n >= 16 && headDim % Gemm.L == 0) {
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
                 int head = h * capacity * headDim;
-                packKeyBlocks(kvLen, headDim, keysT, at, kvPad, (j0, d, c, to) -> copyRun(k, head + j0 * headDim + d * b, keysT, to, c));
+                for (int j0 = 0; j0 < kvPad; j0 += b) packKeyBlock(k, head + j0 * headDim, j0, kvLen, kvPad, headDim, keysT, at);
                 System.arraycopy(v, head, values, v0, kvLen * headDim);
             });
             return;
@@ -242,25 +242,18 @@ public final class CpuBackend implements ComputeBackend {
         for (int i = 0; i < KEY_BLOCK; i += Gemm.L) FloatVector.fromArray(Gemm.F, src, from + i).intoArray(dst, to + i);
     }
 
-    /** Copies (or widens) c positions of one key block's dimension d, from position j0, to keysT[to…]. */
-    @FunctionalInterface
-    private interface KeyRun {
-        void copy(int j0, int d, int c, int to);
-    }
-
     /**
-     * One head's Kᵀ for {@link #blockedAttention} from a cache of key blocks: a block's dimension is
-     * already a run of Kᵀ's row d (keysT[at + d·kvPad + j]), then zeros from kvLen to kvPad.
+     * The key block of positions j0… (src[off + d·B + j], B = {@link ComputeBackend#KEY_BLOCK}) into one
+     * head's Kᵀ for {@link #blockedAttention}: each dimension is already a run of Kᵀ's row d
+     * (keysT[at + d·kvPad + j0…]), and positions from kvLen to kvPad are zeros.
      */
-    private static void packKeyBlocks(int kvLen, int headDim, float[] keysT, int at, int kvPad, KeyRun run) {
+    private static void packKeyBlock(float[] src, int off, int j0, int kvLen, int kvPad, int headDim, float[] keysT, int at) {
         final int b = KEY_BLOCK;
-        for (int j0 = 0; j0 < kvPad; j0 += b) {
-            int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
-            for (int d = 0; d < headDim; d++) {
-                int to = at + d * kvPad + j0;
-                run.copy(j0, d, c, to);
-                java.util.Arrays.fill(keysT, to + c, to + w, 0f);
-            }
+        int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
+        for (int d = 0; d < headDim; d++) {
+            int to = at + d * kvPad + j0;
+            copyRun(src, off + d * b, keysT, to, c);
+            java.util.Arrays.fill(keysT, to + c, to + w, 0f);
         }
     }
 
@@ -316,19 +309,20 @@ public final class CpuBackend implements ComputeBackend {
             int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + rows, p0 + b);
             float[] t = rowBuffer(b * headDim);
             for (int h = 0; h < heads; h++) {
+                int d = h * capacity * headDim + p0 * headDim;
+                if (to - from < b) { // part of a block (decode): its own positions, one value at a time
+                    for (int p = from; p < to; p++) {
+                        int s = srcOff + (p - start) * srcStride + h * headDim;
+                        for (int i = 0; i < headDim; i++) dst[d + i * b + p - p0] = Float.floatToFloat16(Math.min(HALF_MAX, Math.max(-HALF_MAX, src[s + i])));
+                    }
+                    continue;
+                }
                 for (int p = from; p < to; p++) {
                     int s = srcOff + (p - start) * srcStride + h * headDim;
                     for (int i = 0; i < headDim; i++) t[i * b + p - p0] = src[s + i];
                 }
                 VectorKernels.clamp(t, 0, b * headDim, HALF_MAX, t, 0);
-                int d = h * capacity * headDim + p0 * headDim;
-                if (to - from == b) {
-                    VectorKernels.toHalf(t, 0, b * headDim, dst, d);
-                } else { // part of a block (decode): only its own positions
-                    for (int i = 0; i < headDim; i++) {
-                        for (int p = from; p < to; p++) dst[d + i * b + p - p0] = Float.floatToFloat16(t[i * b + p - p0]);
-                    }
-                }
+                VectorKernels.toHalf(t, 0, b * headDim, dst, d);
             }
         });
     }
@@ -350,8 +344,12 @@ public final class CpuBackend implements ComputeBackend {
         if (n >= 16 && headDim % Gemm.L == 0) {
             blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
                 int head = h * capacity * headDim;
-                packKeyBlocks(kvLen, headDim, keysT, at, kvPad, (j0, d, c, to) -> VectorKernels.halfToFloat(k, head + j0 * headDim + d * b, c, keysT, to));
-                VectorKernels.halfToFloat(v, head, kvLen * headDim, values, v0);
+                float[] block = rowBuffer(b * headDim);
+                for (int j0 = 0; j0 < kvPad; j0 += b) {
+                    VectorKernels.widenCache(k, head + j0 * headDim, b * headDim, block, 0);
+                    packKeyBlock(block, 0, j0, kvLen, kvPad, headDim, keysT, at);
+                }
+                VectorKernels.widenCache(v, head, kvLen * headDim, values, v0);
             });
             return;
         }
@@ -364,14 +362,14 @@ public final class CpuBackend implements ComputeBackend {
             int qo = t * width + h * headDim, row = blocks * b, head = h * capacity * headDim; // scratch after the scores
             for (int j0 = 0; j0 < keys; j0 += b) {
                 // the whole block: its positions past `keys` score too, and softmax never reads them
-                VectorKernels.halfToFloat(k, head + j0 * headDim, b * headDim, scores, row);
+                VectorKernels.widenCache(k, head + j0 * headDim, b * headDim, scores, row);
                 VectorKernels.blockScores(q, qo, scores, row, headDim, scores, j0);
             }
             VectorKernels.softmax(scores, 0, keys, scale);
             java.util.Arrays.fill(out, qo, qo + headDim, 0f);
             for (int j0 = 0; j0 < keys; j0 += b) {
                 int c = Math.min(b, keys - j0);
-                VectorKernels.halfToFloat(v, head + j0 * headDim, c * headDim, scores, row);
+                VectorKernels.widenCache(v, head + j0 * headDim, c * headDim, scores, row);
                 VectorKernels.addWeightedRows(scores, j0, c, scores, row, headDim, out, qo);
             }
         });

@@ -70,6 +70,33 @@ class CliTest {
         assertTrue(bad.err().contains("--rounds"), bad.err());
     }
 
+    /** The profile times the backend's operations in each phase, and its shares add up to the phase's time. */
+    @Test
+    void profileTimesEachOperation() {
+        Run r = run("profile", "--model", model.toString(), "--device", "cpu", "--quantize", "q8_0", "--prompt-tokens", "20",
+                "--decode-tokens", "3", "--crops", "1");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        for (String phase : new String[] {"vision crop: ", "prefill of ", "decode step after it: "}) {
+            int at = out.indexOf(phase);
+            assertTrue(at >= 0, phase + " missing from:\n" + out);
+            int end = out.indexOf("outside the backend", at);
+            String section = out.substring(at, end);
+            assertTrue(section.contains("matmul "), section);
+            // the tower attends over its activations; the decoder over its float16 cache (q8_0)
+            assertTrue(section.contains(phase.equals("vision crop: ") ? "attention, float32 " : "attention, float16 cache"), section);
+            // the operations' shares and the rest outside the backend make the whole phase
+            double shares = 0;
+            var m = java.util.regex.Pattern.compile(" ms +(-?[0-9.]+) %").matcher(out.substring(at, out.indexOf('\n', end)));
+            while (m.find()) shares += Double.parseDouble(m.group(1));
+            assertEquals(100, shares, 1.0, section);
+        }
+        assertTrue(java.util.regex.Pattern.compile("matmul \\d+×\\d+ \\(one token\\)").matcher(out).find(), out);
+        Run bad = run("profile", "--model", model.toString(), "--crops", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--crops"), bad.err());
+    }
+
     @Test
     void generateWithAnImageAndLogits() throws Exception {
         Path img = tmp.resolve("img.png");

@@ -239,7 +239,8 @@ public final class CpuBackend implements ComputeBackend {
             System.arraycopy(src, from, dst, to, n);
             return;
         }
-        for (int i = 0; i < KEY_BLOCK; i += Gemm.L) FloatVector.fromArray(Gemm.F, src, from + i).intoArray(dst, to + i);
+        var lanes = VectorKernels.BLOCK_LANES;
+        for (int i = 0; i < KEY_BLOCK; i += lanes.length()) FloatVector.fromArray(lanes, src, from + i).intoArray(dst, to + i);
     }
 
     /**

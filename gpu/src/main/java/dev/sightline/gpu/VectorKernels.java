@@ -246,20 +246,27 @@ public final class VectorKernels {
      */
     static void blockScores(float[] q, int qo, float[] kT, int ko, int headDim, float[] dst, int d0) {
         final int b = ComputeBackend.KEY_BLOCK;
-        for (int j = 0; j < b; j += F.length()) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        final VectorSpecies<Float> K = BLOCK_LANES;
+        for (int j = 0; j < b; j += K.length()) {
+            FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
             int d = 0;
             for (; d + 4 <= headDim; d += 4) {
                 int o = ko + d * b + j;
-                a0 = FloatVector.fromArray(F, kT, o).fma(FloatVector.broadcast(F, q[qo + d]), a0);
-                a1 = FloatVector.fromArray(F, kT, o + b).fma(FloatVector.broadcast(F, q[qo + d + 1]), a1);
-                a2 = FloatVector.fromArray(F, kT, o + 2 * b).fma(FloatVector.broadcast(F, q[qo + d + 2]), a2);
-                a3 = FloatVector.fromArray(F, kT, o + 3 * b).fma(FloatVector.broadcast(F, q[qo + d + 3]), a3);
+                a0 = FloatVector.fromArray(K, kT, o).fma(FloatVector.broadcast(K, q[qo + d]), a0);
+                a1 = FloatVector.fromArray(K, kT, o + b).fma(FloatVector.broadcast(K, q[qo + d + 1]), a1);
+                a2 = FloatVector.fromArray(K, kT, o + 2 * b).fma(FloatVector.broadcast(K, q[qo + d + 2]), a2);
+                a3 = FloatVector.fromArray(K, kT, o + 3 * b).fma(FloatVector.broadcast(K, q[qo + d + 3]), a3);
             }
-            for (; d < headDim; d++) a0 = FloatVector.fromArray(F, kT, ko + d * b + j).fma(FloatVector.broadcast(F, q[qo + d]), a0);
+            for (; d < headDim; d++) a0 = FloatVector.fromArray(K, kT, ko + d * b + j).fma(FloatVector.broadcast(K, q[qo + d]), a0);
             a0.add(a1).add(a2.add(a3)).intoArray(dst, d0 + j);
         }
     }
+
+    /**
+     * Vectors over a key block's positions: the preferred species, or 16 lanes where the machine's
+     * vectors are wider than a block (lanes must divide {@link ComputeBackend#KEY_BLOCK}).
+     */
+    static final VectorSpecies<Float> BLOCK_LANES = F.length() <= ComputeBackend.KEY_BLOCK ? F : FloatVector.SPECIES_512;
 
     /**
      * out[oo + i] += Σ_{j &lt; c} p[po + j] · rows[ro + j·width + i] for i &lt; width: a block of values

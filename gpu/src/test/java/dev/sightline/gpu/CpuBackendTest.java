@@ -77,14 +77,14 @@ class CpuBackendTest {
     }
 
     /**
-     * Decode-sized (per-query dot products) and prefill/vision-sized (blocked on the GEMM kernels:
+     * Decode-sized (one query at a time, over one or several key blocks) and prefill/vision-sized (blocked on the GEMM kernels:
      * whole and partial query blocks and row groups, a block shorter than one row group, a prompt
      * after a cached prefix, non-causal).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({
         "3, 20, 9, 4, true", "3, 32, 40, 40, true", "2, 64, 150, 70, true", "2, 32, 77, 77, false", "4, 16, 19, 17, false",
-        "2, 32, 53, 53, true"})
+        "2, 32, 53, 53, true", "2, 32, 50, 3, true", "2, 24, 40, 1, false"})
     void attentionMatchesNaive(int heads, int hd, int kv, int n, boolean causal) {
         int start = kv - n, width = heads * hd;
         float[] q = random(n * width), k = random(kv * width), v = random(kv * width), out = new float[n * width];

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * (every {@link ComputeBackend} call timed, matrix products by shape), over one vision crop, one
  * prompt's prefill and the decode steps after it. The bench says how close each phase comes to the
  * machine's limits; this says which operations to look at. Each operation is timed from call to
- * return, so on an OpenCL backend the figures are those of enqueueing, not of the device's work.
+ * return on the host (on the OpenCL backend, whose kernels run to completion within the call, that
+ * includes the device's work).
  */
 @Command(name = "profile", mixinStandardHelpOptions = true,
         description = "Time each backend operation over a vision crop, a prompt's prefill and the decode steps after it.")

@@ -6,6 +6,9 @@ EAR=${2:?usage: payara-run.sh PAYARA_HOME EAR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 bash "$HERE/payara-prepare.sh" "$PAYARA_HOME"
 export AS_JAVA=${AS_JAVA:-$JAVA_HOME}
+# Signal chaining for the server JVM, as in bin/sightline: native OpenCL libraries must not take over
+# the SIGSEGV handler the JVM's compiled code relies on.
+if [[ -f "$AS_JAVA/lib/libjsig.so" ]]; then export LD_PRELOAD="$AS_JAVA/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"; fi
 ASADMIN="$PAYARA_HOME/bin/asadmin"
 AUTODEPLOY="$PAYARA_HOME/glassfish/domains/domain1/autodeploy"
 mkdir -p "$AUTODEPLOY"

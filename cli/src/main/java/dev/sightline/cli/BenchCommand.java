@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
  * Engine speed against the machine's own limits, measured in the same run: for each of a few
  * rounds, the read-only stream bandwidth, decode tokens/s (bytes per token × tokens/s ÷ bandwidth),
  * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
+ * decode floor (the bandwidth's stream with the least arithmetic a kernel of the format needs per
+ * weight, see {@link CpuLimits#floorStream}: the most any decode of the format can reach), the
  * bandwidth again, then prompt prefill and the same decode after the prompt (its KV cache's bytes
  * counted too, against that round's bandwidth), the prefill's matrix products replayed alone (the prefill
  * GEMM, without attention, norms and RoPE), one vision crop and its encoder's matrix products
@@ -97,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
                 float[][] visionBuffers = cpu ? gemmBuffers(visionGemms, crop) : null;
 
                 double[] longDecode = new double[rounds];
-                double[] decode = new double[rounds], kernel = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
+                double[] decode = new double[rounds], kernel = new double[rounds], floor = new double[rounds], serial = new double[rounds], prefill = new double[rounds], visionR = new double[rounds];
                 double[] gemm = new double[rounds], visionGemm = new double[rounds], gemmProbed = new double[rounds], visionGemmProbed = new double[rounds];
                 List<Replay> replays = new java.util.ArrayList<>(), visionReplays = new java.util.ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
@@ -105,9 +107,11 @@ final class BenchCommand implements Callable<Integer> {
                     GenerationResult d = e.generate(shortPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
                     double tps = (d.generatedIds().size() - 1) / (d.decodeNanos() / 1e9);
                     double cachedBps = cpu ? gemvBytesPerSecond(be, cached) : 0;
+                    double floorBps = cpu ? limits.floorStream(quant) : 0;
                     double b1 = bandwidth.getAsDouble(), bw = Math.max(b0, b1);
                     decode[r] = bytesPerToken * tps / bw;
                     kernel[r] = cachedBps / bw;
+                    floor[r] = floorBps / bw;
                     // A core that waits for memory, then computes, without overlap: 1/(1/C + 1/M) of M.
                     serial[r] = kernel[r] / (1 + kernel[r]);
                     // The peak between each of the four, so that each is set against the two nearest it.
@@ -139,7 +143,8 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
-                    if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%)", cachedBps / 1e9, 100 * kernel[r], 100 * serial[r]);
+                    if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%); floor of any %s kernel %.1f GB/s = %.0f%%",
+                            cachedBps / 1e9, 100 * kernel[r], 100 * serial[r], quantize, floorBps / 1e9, 100 * floor[r]);
                     System.out.printf("; decode after the %d-token prompt %.2f tok/s = %.1f GB/s with its KV cache = %.0f%%", n, longTps, longBytes * longTps / 1e9, 100 * longDecode[r]);
                     System.out.printf("; FMA peak %.0f / %.0f / %.0f / %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%",
                             p0 / 1e9, p1 / 1e9, p2 / 1e9, p3 / 1e9, p4 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r]);
@@ -154,6 +159,8 @@ final class BenchCommand implements Callable<Integer> {
                 if (cpu) {
                     System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
+                    System.out.printf("decode floor (the bandwidth's stream with only the arithmetic any Vector API kernel of %s needs per weight: "
+                            + "conversion to float and one FMA): %s of that bandwidth, the most a decode of this format can reach here%n", quantize, summary(floor));
                 }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
                 if (cpu) {

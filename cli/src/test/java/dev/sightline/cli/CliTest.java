@@ -59,7 +59,7 @@ class CliTest {
         Run r = run("bench", "--model", model.toString(), "--device", "cpu", "--quantize", "q8_0", "--rounds", "2",
                 "--stream-mib", "32", "--decode-tokens", "3", "--prompt-tokens", "8");
         assertEquals(0, r.code(), r.err());
-        for (String expected : new String[] {"round 1:", "round 2:", "decode (q8_0):", "decode GEMV on cached weights", "did not overlap", "decode after the", "with its KV cache",
+        for (String expected : new String[] {"round 1:", "round 2:", "decode (q8_0):", "decode GEMV on cached weights", "did not overlap", "floor of any q8_0 kernel", "decode floor (", "decode after the", "with its KV cache",
                 "prefill: median", "its GEMMs alone", "prefill GEMMs alone", "of the probes beside each", "each product against an FMA probe beside it",
                 "vision: median", "vision GEMMs alone", "memory after the runs"}) {
             assertTrue(r.out().contains(expected), expected + " missing from:\n" + r.out());

@@ -125,16 +125,29 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
-    /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, four rows at a time, rows split over threads. */
+    /**
+     * Rows per decode GEMV task. A task reads its rows as four quarters side by side: rows
+     * i, i + q, i + 2q and i + 3q together (q = a quarter of the task), so each of the four weight
+     * streams runs on through q whole rows (192 KiB at 3072 columns, Q8_0) instead of ending after one
+     * row (3 KiB), before the hardware prefetcher has caught up with it. Measured in one process,
+     * alternating, the four decoder shapes at Q8_0 out of cache: 1.27× (quartiles 1.24–1.31) against
+     * four adjacent rows; 128, 384 and 512 rows measured the same, 1024 (too few tasks for the
+     * threads to even out) 1.14×.
+     */
+    static final int GEMV_ROWS = 256;
+
+    /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, four rows at a time, tasks split over threads. */
     private void gemvQ8(Q8_0 w, float[] bias, float[] x, float[] out) {
         final int rows = w.rows;
-        final int block = 64;
+        final int block = GEMV_ROWS;
         int tasks = (rows + block - 1) / block;
         parallel(tasks, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
             int r = t * block;
             if (VectorKernels.wideGemv()) {
-                for (; r + 4 <= r1; r += 4) VectorKernels.dotQ8x4(w.q, w.scales, r, w.cols, x, out);
+                int quarter = (r1 - r) / 4;
+                for (int i = 0; i < quarter; i++) VectorKernels.dotQ8x4(w.q, w.scales, r + i, quarter, w.cols, x, out);
+                r += 4 * quarter;
             }
             for (; r < r1; r++) out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x);
             if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
@@ -149,10 +162,11 @@ public final class CpuBackend implements ComputeBackend {
         final int rows = w.rows, cols = w.cols;
         final float[] xp = scratch(transposeBuffer, cols);
         VectorKernels.prepareBf16(x, cols, xp);
-        final int block = 64;
+        final int block = GEMV_ROWS;
         parallel((rows + block - 1) / block, t -> {
-            int r = t * block, r1 = Math.min(rows, r + block);
-            for (; r + 4 <= r1; r += 4) VectorKernels.dotBf16x4(w.data, r, cols, xp, x, out);
+            int r = t * block, r1 = Math.min(rows, r + block), quarter = (r1 - r) / 4;
+            for (int i = 0; i < quarter; i++) VectorKernels.dotBf16x4(w.data, r + i, quarter, cols, xp, x, out); // see GEMV_ROWS
+            r += 4 * quarter;
             if (r < r1) { // the last rows of the matrix, one at a time
                 float[] row = rowBuffer(cols);
                 for (; r < r1; r++) {
@@ -176,16 +190,21 @@ public final class CpuBackend implements ComputeBackend {
         // x prepared once per call for the vector kernel (unused on the scalar path)
         final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xc = wide ? scratch(singleRow, bpr) : null;
         if (wide) VectorKernels.prepareQ4(x, cols, xs, xc);
-        final int block = 64;
+        final int block = GEMV_ROWS;
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
             int r = t * block;
             if (wide) {
                 float[] d = buffer(2 * bpr);
-                for (; r + 2 <= r1; r += 2) {
-                    VectorKernels.dotQ4x2(w.q, w.scales, r, cols, xs, xc, d, out);
-                    if (vectorCols < cols) for (int i = r; i < r + 2; i++) out[i] += w.dot(i, vectorCols, x);
+                int half = (r1 - r) / 2; // two long streams, as in gemvQ8
+                for (int i = 0; i < half; i++) {
+                    VectorKernels.dotQ4x2(w.q, w.scales, r + i, half, cols, xs, xc, d, out);
+                    if (vectorCols < cols) {
+                        out[r + i] += w.dot(r + i, vectorCols, x);
+                        out[r + i + half] += w.dot(r + i + half, vectorCols, x);
+                    }
                 }
+                r += 2 * half;
             }
             for (; r < r1; r++) out[r] = w.dot(r, 0, x);
             if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];

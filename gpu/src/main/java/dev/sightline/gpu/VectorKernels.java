@@ -100,15 +100,17 @@ public final class VectorKernels {
 
 
     /**
-     * Four Q8_0 rows at once (512-bit only): out[row…row+3] = Σ_i q·scale·x. Four independent weight
-     * streams keep more memory reads in flight than one (measured 8.2 vs 5.8 GB/s per core on a
-     * matrix larger than L2), and each x vector loaded serves four rows. Per block the two 16-lane
-     * halves are summed first, then scaled once. Written out without helpers (see {@link #dotQ4x2}).
+     * Four Q8_0 rows at once (512-bit only), {@code stride} rows apart: out[row + i·stride] = Σ_j q·scale·x
+     * for i < 4. Four independent weight streams keep more memory reads in flight than one (measured
+     * 8.2 vs 5.8 GB/s per core on a matrix larger than L2), and each x vector loaded serves four rows;
+     * with the rows a quarter of a task apart, each stream goes on into the next call (see
+     * {@link CpuBackend#GEMV_ROWS}). Per block the two 16-lane halves are summed first, then scaled
+     * once. Written out without helpers (see {@link #dotQ4x2}).
      */
-    static void dotQ8x4(byte[] q, float[] scales, int row, int cols, float[] x, float[] out) {
+    static void dotQ8x4(byte[] q, float[] scales, int row, int stride, int cols, float[] x, float[] out) {
         int bpr = cols / Q8_0.BLOCK;
-        int r0 = row * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
-        int s0 = row * bpr, s1 = s0 + bpr, s2 = s1 + bpr, s3 = s2 + bpr;
+        int r0 = row * cols, r1 = r0 + stride * cols, r2 = r1 + stride * cols, r3 = r2 + stride * cols;
+        int s0 = row * bpr, s1 = s0 + stride * bpr, s2 = s1 + stride * bpr, s3 = s2 + stride * bpr;
         FloatVector a0 = FloatVector.zero(F16L), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < bpr; b++) {
             int k = b * Q8_0.BLOCK;
@@ -119,9 +121,9 @@ public final class VectorKernels {
             a3 = ((FloatVector) ByteVector.fromArray(B16, q, r3 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r3 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s3 + b]), a3);
         }
         out[row] = a0.reduceLanes(VectorOperators.ADD);
-        out[row + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[row + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[row + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[row + stride] = a1.reduceLanes(VectorOperators.ADD);
+        out[row + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
+        out[row + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     private static final VectorSpecies<Integer> I16L = IntVector.SPECIES_512;
@@ -140,8 +142,8 @@ public final class VectorKernels {
     }
 
     /**
-     * Four bf16 rows of a memory-mapped matrix at once (512-bit only): out[row + i] = Σ_c w·x,
-     * straight from the mapped bytes. One 64-byte load holds 32 weights as 16 little-endian int
+     * Four bf16 rows of a memory-mapped matrix at once (512-bit only), {@code stride} rows apart (see
+     * {@link #dotQ8x4}): out[row + i·stride] = Σ_c w·x, straight from the mapped bytes. One 64-byte load holds 32 weights as 16 little-endian int
      * lanes, the even column in the low half and the odd one in the high half: {@code v << 16} and
      * {@code v & 0xFFFF0000} are already their float32 values, two operations per 32 weights where
      * widening each half to int lanes and shifting took four and a row buffer written and read again
@@ -149,8 +151,8 @@ public final class VectorKernels {
      * even and odd products go to separate accumulators so that no FMA waits on the previous one.
      * Written out without helpers (see {@link #dotQ4x2}).
      */
-    static void dotBf16x4(MemorySegment w, int row, int cols, float[] xp, float[] x, float[] out) {
-        long r0 = 2L * row * cols, r1 = r0 + 2L * cols, r2 = r1 + 2L * cols, r3 = r2 + 2L * cols;
+    static void dotBf16x4(MemorySegment w, int row, int stride, int cols, float[] xp, float[] x, float[] out) {
+        long r0 = 2L * row * cols, r1 = r0 + 2L * stride * cols, r2 = r1 + 2L * stride * cols, r3 = r2 + 2L * stride * cols;
         FloatVector e0 = FloatVector.zero(F16L), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
         int full = cols / 32 * 32;
         for (int c = 0; c < full; c += 32) {
@@ -179,9 +181,9 @@ public final class VectorKernels {
             s3 += Float.intBitsToFloat(w.get(Weights.Dense.SHORT, r3 + b) << 16) * x[c];
         }
         out[row] = s0;
-        out[row + 1] = s1;
-        out[row + 2] = s2;
-        out[row + 3] = s3;
+        out[row + stride] = s1;
+        out[row + 2 * stride] = s2;
+        out[row + 3 * stride] = s3;
     }
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
@@ -338,7 +340,8 @@ public final class VectorKernels {
     }
 
     /**
-     * Two Q4_0 rows at once over their whole 128-groups (512-bit only): out[row + i] = Σ_c w·x for
+     * Two Q4_0 rows at once, {@code stride} rows apart (see {@link #dotQ8x4}), over their whole
+     * 128-groups (512-bit only): out[row + i·stride] = Σ_c w·x for
      * the columns below groups·128, including the −8 offset. One 64-byte load per row and group. No
      * int → float conversion: a nibble n at bit p (after at most one shift, shared by two or three
      * nibbles) or'ed into the bits of 1.0f is the float f = 1 + n·2^(p − 23), so a mask-and-or (one
@@ -356,10 +359,11 @@ public final class VectorKernels {
      * is boxed on the heap. Measured: the same kernel through small helpers ran 10× slower after
      * some recompilations.
      */
-    static void dotQ4x2(int[] q, short[] scales, int row, int cols, float[] xs, float[] xc, float[] d, float[] out) {
+    static void dotQ4x2(int[] q, short[] scales, int row, int stride, int cols, float[] xs, float[] xc, float[] d, float[] out) {
         int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
-        halfToFloat(scales, row * bpr, 2 * bpr, d, 0);
-        int q0 = row * words, q1 = q0 + words;
+        halfToFloat(scales, row * bpr, bpr, d, 0);
+        halfToFloat(scales, (row + stride) * bpr, bpr, d, bpr);
+        int q0 = row * words, q1 = q0 + stride * words;
         FloatVector a0 = FloatVector.zero(F16L), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < groups; g++) {
             int o = g * Q4_0.GROUP, b = g * 4, w = g * 16;
@@ -391,7 +395,7 @@ public final class VectorKernels {
         }
         int full = groups * 4;
         out[row] = a0.add(a1).reduceLanes(VectorOperators.ADD) - dot(d, 0, xc, 0, full);
-        out[row + 1] = b0.add(b1).reduceLanes(VectorOperators.ADD) - dot(d, bpr, xc, 0, full);
+        out[row + stride] = b0.add(b1).reduceLanes(VectorOperators.ADD) - dot(d, bpr, xc, 0, full);
     }
 
     /**

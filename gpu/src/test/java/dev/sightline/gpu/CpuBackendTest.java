@@ -37,14 +37,14 @@ class CpuBackendTest {
     }
 
     /**
-     * Shapes that reach every path: one token (the bf16 GEMV: four rows at a time, leftover rows,
-     * whole and partial 32-column parts) and a few (row dots), whole and partial token vectors
+     * Shapes that reach every path: one token (the bf16 GEMV: four rows at a time, a quarter of a task
+     * apart, several tasks and a shorter last one, leftover rows, whole and partial 32-column parts) and a few (row dots), whole and partial token vectors
      * and row groups of the prefill GEMM, reductions longer than one of its passes with a shorter last
      * pass (bias added once), tasks of the most rows (1600 rows) and more tokens than one task holds (1100).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"37,83,1", "37,83,3", "37,83,4", "37,83,45", "70,64,17", "9,1100,40", "64,2100,33", "20,9000,17",
-        "70,64,1", "131,3072,1", "1600,64,20", "30,300,1100"})
+        "70,64,1", "131,3072,1", "583,96,1", "1600,64,20", "30,300,1100"})
     void matmulMatchesNaive(int rows, int cols, int n) {
         try (Arena arena = Arena.ofShared()) {
             float[] w = random(rows * cols);

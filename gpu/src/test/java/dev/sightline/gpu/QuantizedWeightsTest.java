@@ -74,16 +74,23 @@ class QuantizedWeightsTest {
         assertTrue(rmsError(w, Q8_0.quantize(w)) < q4 / 8, "Q8_0 is far more exact than Q4_0");
     }
 
-    @Test
-    void fusedGemvEqualsDequantisedRows() {
-        Weights.Dense w = bf16(70, 320);
+    /**
+     * One task (70 rows: four quarters of 17 and two rows left over) and several (583 rows: tasks of
+     * {@link CpuBackend#GEMV_ROWS}, then a shorter one); 320 columns end in a Q4_0 group of 64.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {70, 583})
+    void fusedGemvEqualsDequantisedRows(int rows) {
+        Weights.Dense w = bf16(rows, 320);
         for (Weights q : new Weights[] {Q8_0.quantize(w), Q4_0.quantize(w)}) {
-            float[] x = new float[320], out = new float[70], row = new float[320];
+            float[] x = new float[320], out = new float[rows], row = new float[320];
             for (int i = 0; i < x.length; i++) x[i] = (float) RND.nextGaussian();
-            float[] bias = new float[70];
+            float[] bias = new float[rows];
             bias[3] = 2f;
+            bias[rows - 1] = -1f;
+            java.util.Arrays.fill(out, Float.NaN); // every row must be written
             BE.matmul(q, bias, x, 1, out);
-            for (int r = 0; r < 70; r++) {
+            for (int r = 0; r < rows; r++) {
                 q.rowToFloat(r, row);
                 double s = bias[r], abs = 0;
                 for (int i = 0; i < 320; i++) {

@@ -144,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("round %d: bandwidth %.1f / %.1f GB/s; decode %.2f tok/s = %.1f GB/s = %.0f%%", r + 1, b0 / 1e9, b1 / 1e9,
                             tps, bytesPerToken * tps / 1e9, 100 * decode[r]);
                     if (cpu) System.out.printf("; GEMV on cached weights %.1f GB/s = %.0f%% (without overlap: %.0f%%); floor of any %s kernel %.1f GB/s = %.0f%%",
-                            cachedBps / 1e9, 100 * kernel[r], 100 * serial[r], quantize, floorBps / 1e9, 100 * floor[r]);
+                            cachedBps / 1e9, 100 * kernel[r], 100 * serial[r], format(quant), floorBps / 1e9, 100 * floor[r]);
                     System.out.printf("; decode after the %d-token prompt %.2f tok/s = %.1f GB/s with its KV cache = %.0f%%", n, longTps, longBytes * longTps / 1e9, 100 * longDecode[r]);
                     System.out.printf("; FMA peak %.0f / %.0f / %.0f / %.0f / %.0f GFLOP/s; prefill %d tokens %.1f tok/s = %.1f GFLOP/s = %.0f%%",
                             p0 / 1e9, p1 / 1e9, p2 / 1e9, p3 / 1e9, p4 / 1e9, n, n / prefillS, prefillFlops / prefillS / 1e9, 100 * prefill[r]);
@@ -160,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
                     System.out.printf("decode floor (the bandwidth's stream with only the arithmetic any Vector API kernel of %s needs per weight: "
-                            + "conversion to float and one FMA): %s of that bandwidth, the most a decode of this format can reach here%n", quantize, summary(floor));
+                            + "conversion to float and one FMA): %s of that bandwidth, the most a decode of this format can reach here%n", format(quant), summary(floor));
                 }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
                 if (cpu) {
@@ -176,6 +176,11 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println("memory after the runs: " + residentMemory());
         }
         return 0;
+    }
+
+    /** The weights' format as the floor lines name it: q8_0, q4_0 or bf16 (the checkpoint's, unquantised). */
+    static String format(Quantization q) {
+        return q == Quantization.NONE ? "bf16" : q.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** "median M % (rounds a %, b %, …)". */

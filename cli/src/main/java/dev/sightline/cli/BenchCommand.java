@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * rounds, the read-only stream bandwidth, decode tokens/s (bytes per token × tokens/s ÷ bandwidth),
  * the decode GEMV on weights already in cache (the kernel's own limit, no memory traffic), the
  * decode floor (the bandwidth's stream with the least arithmetic a kernel of the format needs per
- * weight, see {@link CpuLimits#floorStream}: the most any decode of the format can reach), the
+ * weight, see {@link CpuLimits#floorStream}: about the most a decode of the format can reach), the
  * bandwidth again, then prompt prefill and the same decode after the prompt (its KV cache's bytes
  * counted too, against that round's bandwidth), the prefill's matrix products replayed alone (the prefill
  * GEMM, without attention, norms and RoPE), one vision crop and its encoder's matrix products
@@ -160,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));
                     System.out.printf("decode floor (the bandwidth's stream with only the arithmetic any Vector API kernel of %s needs per weight: "
-                            + "conversion to float and one FMA): %s of that bandwidth, the most a decode of this format can reach here%n", format(quant), summary(floor));
+                            + "conversion to float and one FMA): %s of that bandwidth, about the most a decode of this format can reach here%n", format(quant), summary(floor));
                 }
                 System.out.printf("prefill: %s of the FMA peak measured around it%n", summary(prefill));
                 if (cpu) {

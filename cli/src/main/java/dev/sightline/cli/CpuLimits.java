@@ -94,9 +94,11 @@ final class CpuLimits implements AutoCloseable {
      *     for the three nibbles above bit 20 (the trick of {@code VectorKernels.dotQ4x2}).
      * <li>none (bf16): a shift or a mask turns each bf16 into its float32 (two per 32-bit word) and one FMA.
      * </ul>
-     * A kernel's time over a weight cannot be less than this one's, so this rate, as a fraction of
-     * {@link #readBandwidth()}, bounds the fraction of the bandwidth any decode of the format can reach
-     * here. Best of two passes after a first one.
+     * A real kernel does at least this per weight, so this rate, as a fraction of {@link #readBandwidth()},
+     * is about the most of the bandwidth a decode of the format can reach here: decode measures at it
+     * within this VM's noise. (For int8, or'ing each byte into a float's mantissa instead of B2F saves a
+     * few operations and measured a few points higher: docs/benchmarks.md, session 9.) Best of two
+     * passes after a first one.
      */
     double floorStream(Quantization q) {
         return Math.max(floorStream(q, 4), floorStream(q, 8));

@@ -126,7 +126,7 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Rows per decode GEMV task. A task reads its rows as four quarters side by side: rows
+     * Most rows per decode GEMV task. A task reads its rows as four quarters side by side: rows
      * i, i + q, i + 2q and i + 3q together (q = a quarter of the task), so each of the four weight
      * streams runs on through q whole rows (192 KiB at 3072 columns, Q8_0) instead of ending after one
      * row (3 KiB), before the hardware prefetcher has caught up with it. Measured in one process,
@@ -136,10 +136,18 @@ public final class CpuBackend implements ComputeBackend {
      */
     static final int GEMV_ROWS = 256;
 
+    /**
+     * Rows per decode GEMV task: {@link #GEMV_ROWS}, or fewer (a multiple of 4) where that would leave
+     * a thread with fewer than two tasks (a 3072-row matrix on 16 threads: 96).
+     */
+    private int gemvRows(int rows) {
+        return Math.clamp(rows / (2 * threads) / 4 * 4, 4, GEMV_ROWS);
+    }
+
     /** Decode GEMV over Q8_0: int8 → float in registers, one pass over the weights, four rows at a time, tasks split over threads. */
     private void gemvQ8(Q8_0 w, float[] bias, float[] x, float[] out) {
         final int rows = w.rows;
-        final int block = GEMV_ROWS;
+        final int block = gemvRows(rows);
         int tasks = (rows + block - 1) / block;
         parallel(tasks, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
@@ -162,7 +170,7 @@ public final class CpuBackend implements ComputeBackend {
         final int rows = w.rows, cols = w.cols;
         final float[] xp = scratch(transposeBuffer, cols);
         VectorKernels.prepareBf16(x, cols, xp);
-        final int block = GEMV_ROWS;
+        final int block = gemvRows(rows);
         parallel((rows + block - 1) / block, t -> {
             int r = t * block, r1 = Math.min(rows, r + block), quarter = (r1 - r) / 4;
             for (int i = 0; i < quarter; i++) VectorKernels.dotBf16x4(w.data, r + i, quarter, cols, xp, x, out); // see GEMV_ROWS
@@ -190,7 +198,7 @@ public final class CpuBackend implements ComputeBackend {
         // x prepared once per call for the vector kernel (unused on the scalar path)
         final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xc = wide ? scratch(singleRow, bpr) : null;
         if (wide) VectorKernels.prepareQ4(x, cols, xs, xc);
-        final int block = GEMV_ROWS;
+        final int block = gemvRows(rows);
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
             int r = t * block;

@@ -75,8 +75,9 @@ class QuantizedWeightsTest {
     }
 
     /**
-     * One task (70 rows: four quarters of 17 and two rows left over) and several (583 rows: tasks of
-     * {@link CpuBackend#GEMV_ROWS}, then a shorter one); 320 columns end in a Q4_0 group of 64.
+     * Several tasks and a shorter last one, each read as quarters (Q4_0: halves) with rows left over:
+     * 70 rows (on two threads, tasks of 16 and a last one of 6) and 583 (tasks of 144, then 7); 320
+     * columns end in a Q4_0 group of 64.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {70, 583})

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Patches an unpacked Payara's domain1 for Sightline (idempotent):
 #  - JVM options the engine needs on JDK 25 (Vector API incubator module, FFM native access),
+#  - the HTTP worker pool (SIGHTLINE_HTTP_THREADS, default 64; Payara's default is 5): every open
+#    stream holds a worker while it writes, and health must still answer beside them,
 #  - the heap (SIGHTLINE_HEAP; default 4g, where bf16 weights are memory-mapped outside the heap,
 #    and 6g with SIGHTLINE_QUANTIZE=q8_0, whose 4.2 GB of quantised weights live on the heap).
 # Used by the integration tests (the managed Arquillian connector cannot set JVM options)
@@ -12,13 +14,14 @@ case "${SIGHTLINE_QUANTIZE:-none}" in
   *) DEFAULT_HEAP=4g ;;
 esac
 HEAP=${SIGHTLINE_HEAP:-$DEFAULT_HEAP}
+HTTP_THREADS=${SIGHTLINE_HTTP_THREADS:-64}
 DOMAIN_XML="$PAYARA_HOME/glassfish/domains/domain1/config/domain.xml"
 [[ -f "$DOMAIN_XML" ]] || { echo "payara-prepare: no domain.xml at $DOMAIN_XML" >&2; exit 1; }
 
 # Only the server-config <java-config> is patched: it is the first one in the file.
-python3 - "$DOMAIN_XML" "$HEAP" <<'PY'
+python3 - "$DOMAIN_XML" "$HEAP" "$HTTP_THREADS" <<'PY'
 import re, sys
-path, heap = sys.argv[1], sys.argv[2]
+path, heap, threads = sys.argv[1], sys.argv[2], sys.argv[3]
 xml = open(path, encoding="utf-8").read()
 marker = "<!-- sightline -->"
 start = xml.index("<java-config")
@@ -30,6 +33,10 @@ ours = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAME
 inject = "\n                " + marker + "".join(f"<jvm-options>{o}</jvm-options>" for o in ours) + "<!-- /sightline -->"
 block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-server</jvm-options>" + inject, 1)
 xml = xml[:start] + block + xml[end:]
+# The server-config's HTTP worker pool (the first one in the file).
+xml = re.sub(r'<thread-pool name="http-thread-pool"[^>]*?(/>|></thread-pool>)',
+             f'<thread-pool name="http-thread-pool" max-queue-size="4096" min-thread-pool-size="8" max-thread-pool-size="{threads}"></thread-pool>',
+             xml, count=1)
 # A run that was killed may have left the application registered: remove stale registrations.
 xml = re.sub(r"\s*<application [^>]*name=\"sightline\".*?</application>", "", xml, flags=re.S)
 xml = re.sub(r"\s*<application-ref [^>]*ref=\"sightline\"[^>]*?(?:/>|>\s*</application-ref>)", "", xml)
@@ -38,4 +45,4 @@ PY
 DOMAIN="$PAYARA_HOME/glassfish/domains/domain1"
 rm -rf "$DOMAIN/applications/sightline" "$DOMAIN/generated/"*/sightline "$DOMAIN/autodeploy/sightline.ear"_* \
        "$DOMAIN/autodeploy/.autodeploystatus/sightline.ear" 2>/dev/null || true
-echo "payara-prepare: domain1 patched (heap $HEAP, jdk.incubator.vector, native access)"
+echo "payara-prepare: domain1 patched (heap $HEAP, $HTTP_THREADS HTTP workers, jdk.incubator.vector, native access)"

@@ -35,9 +35,12 @@ public class ChatPipeline {
 
     public Submitted submit(ChatCommand cmd, GenerationListener listener) {
         String requestId = UUID.randomUUID().toString();
-        String userText = cmd.messages().stream().filter(m -> !m.role().equals("assistant")).map(ChatMessage::content)
+        inference.checkAdmission(); // a full queue refuses before any moderation, decoding or face blur
+        // The whole conversation the model will read, assistant and system turns included: a request
+        // placed in an earlier "assistant" turn is still a request.
+        String conversation = cmd.messages().stream().map(ChatMessage::content)
                 .map(c -> c.replaceAll("<\\|image_\\d+\\|>", " ")).collect(Collectors.joining("\n"));
-        ModerationResult input = moderation.moderate(requestId, userText, Direction.INPUT);
+        ModerationResult input = moderation.moderate(requestId, conversation, Direction.INPUT);
         if (input.blocked()) {
             throw new ContentBlockedException(requestId, ModerationService.categories(input),
                     "the request was blocked by the content policy (" + describe(input) + ")");

@@ -81,6 +81,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.quantize.cache-dir")
     Optional<String> quantizeCacheDir;
 
+    /** KV-cache bytes one request may take; 0: 60 % of the heap, where the cache lives. */
+    @Inject
+    @ConfigProperty(name = "sightline.kv.max-bytes", defaultValue = "0")
+    long kvMaxBytes;
+
     @Resource
     ManagedThreadFactory threads;
 
@@ -88,6 +93,7 @@ public class InferenceService {
     ManagedExecutorService executor;
 
     private volatile Engine engine;
+    private volatile PromptBudget budget;
     private volatile boolean embedded;
     private volatile String loadError;
     private volatile String backendName;
@@ -120,8 +126,12 @@ public class InferenceService {
                 dir = CheckpointWriter.write(CheckpointWriter.Preset.TINY, embeddedDir, 1234);
                 embedded = true;
             }
-            engine = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize),
+            Engine loaded = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize),
                     quantizeCacheDir.filter(d -> !d.isBlank()).map(d -> Path.of(d.trim())).orElse(null));
+            budget = new PromptBudget(loaded.config().maxPositionEmbeddings(), loaded.model().kvBytesPerPosition(),
+                    kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
+            LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
+            engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
             loadError = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -172,6 +182,15 @@ public class InferenceService {
         return maxNewTokens;
     }
 
+    /**
+     * Refuses at once (QueueFullException) when the queue has no room, so callers skip the work
+     * they do before {@link #submit} (decoding, face blur, prompt preparation) for a request that
+     * would be refused anyway. {@link #submit} still decides atomically.
+     */
+    public void checkAdmission() {
+        if (engine != null && scheduler.full()) throw new QueueFullException(scheduler.capacity());
+    }
+
     /** Queues a request; the future fails with QueueFullException at once when the queue is full. */
     public CompletableFuture<GenerateResponse> submit(GenerateRequest req, GenerationListener listener) {
         Engine e = engine;
@@ -182,6 +201,7 @@ public class InferenceService {
         // Prompt validation and image processing happen on the caller's thread, so bad input fails
         // before it takes a queue slot.
         PreparedPrompt prepared = e.prepare(req.messages(), req.images(), crops);
+        budget.check(prepared.inputIds().length, req.sampling().maxNewTokens());
         return scheduler.submit(() -> {
             GenerationResult r = e.generate(prepared, req.sampling(), listener);
             int completion = r.generatedIds().size();

@@ -50,6 +50,11 @@ public final class RequestScheduler implements AutoCloseable {
         return queue.size();
     }
 
+    /** True when a request submitted now would be refused (one running and the queue full). */
+    public boolean full() {
+        return executor.getActiveCount() > 0 && queue.remainingCapacity() == 0;
+    }
+
     public boolean busy() {
         return executor.getActiveCount() > 0;
     }

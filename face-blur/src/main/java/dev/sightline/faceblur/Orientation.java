@@ -1,9 +1,20 @@
 package dev.sightline.faceblur;
 
-import com.drew.imaging.ImageMetadataReader;
+import com.drew.imaging.FileType;
+import com.drew.imaging.FileTypeDetector;
+import com.drew.imaging.jpeg.JpegMetadataReader;
+import com.drew.imaging.png.PngChunk;
+import com.drew.imaging.png.PngChunkReader;
+import com.drew.imaging.png.PngChunkType;
+import com.drew.lang.ByteArrayReader;
+import com.drew.lang.StreamReader;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
+import com.drew.metadata.exif.ExifReader;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Set;
 import org.opencv.core.Core;
 import org.opencv.core.Mat;
 
@@ -15,10 +26,24 @@ import org.opencv.core.Mat;
 public final class Orientation {
     private Orientation() {}
 
-    /** The EXIF orientation of encoded image bytes, 1 when absent or unreadable. */
+    /**
+     * The EXIF orientation of encoded image bytes, 1 when absent or unreadable. Only the EXIF block
+     * is read: a JPEG's APP1 segments or a PNG's eXIf chunk. Nothing else is parsed, so no
+     * compressed text chunk (zTXt, iTXt) or XMP packet is ever inflated.
+     */
     public static int of(byte[] encoded) {
         try {
-            Metadata md = ImageMetadataReader.readMetadata(new ByteArrayInputStream(encoded));
+            FileType type = FileTypeDetector.detectFileType(new BufferedInputStream(new ByteArrayInputStream(encoded)));
+            Metadata md = new Metadata();
+            if (type == FileType.Jpeg) {
+                md = JpegMetadataReader.readMetadata(new ByteArrayInputStream(encoded), List.of(new ExifReader()));
+            } else if (type == FileType.Png) {
+                for (PngChunk c : new PngChunkReader().extract(new StreamReader(new ByteArrayInputStream(encoded)), Set.of(PngChunkType.eXIf))) {
+                    new ExifReader().extract(new ByteArrayReader(c.getBytes()), md, 0);
+                }
+            } else {
+                return 1;
+            }
             ExifIFD0Directory d = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
             if (d != null && d.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
                 int o = d.getInt(ExifIFD0Directory.TAG_ORIENTATION);

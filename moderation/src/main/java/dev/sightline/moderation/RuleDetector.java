@@ -132,9 +132,41 @@ public final class RuleDetector implements Detector {
         return "rules";
     }
 
+    /** Invisible format characters (zero-width space and joiners, soft hyphen, bidi controls, BOM). */
+    private static final Pattern FORMAT = Pattern.compile("\\p{Cf}+");
+    private static final Pattern WORD = Pattern.compile("\\p{L}+");
+    /** Cyrillic and Greek letters that look like Latin ones, folded only inside words that mix scripts. */
+    private static final String CONFUSABLE = "аеорсхуіјѕԁһӏαεικνορτυχвмнΑΒΕΗΙΚΜΝΟΡΤΥΧАВЕКМНОРСТХ";
+    private static final String LATIN = "aeopcxyijsdhlaeikvoptuxbmhabehikmnoptyxabekmhopctx";
+
+    /**
+     * The text the rules read: NFKC (full-width and ligature forms), lower case, typographic
+     * apostrophes, no invisible format characters ("poi\u200bson" reads "poison"), Cyrillic or
+     * Greek look-alikes folded to Latin in words that mix scripts ("pоison" with a Cyrillic о), and
+     * runs of white space as one space.
+     */
     static String normalise(String text) {
-        String t = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        String t = FORMAT.matcher(Normalizer.normalize(text, Normalizer.Form.NFKC)).replaceAll("");
+        t = WORD.matcher(t).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(foldMixedScript(m.group())));
+        t = t.toLowerCase(Locale.ROOT);
         return t.replace('\u2019', '\'').replace('\u2018', '\'').replaceAll("\\s+", " ");
+    }
+
+    private static String foldMixedScript(String word) {
+        boolean latin = false, other = false;
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c < 0x250) latin = true;
+            else if (CONFUSABLE.indexOf(c) >= 0) other = true;
+        }
+        if (!latin || !other) return word;
+        StringBuilder b = new StringBuilder(word.length());
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            int k = CONFUSABLE.indexOf(c);
+            b.append(k >= 0 ? LATIN.charAt(k) : c);
+        }
+        return b.toString();
     }
 
     @Override

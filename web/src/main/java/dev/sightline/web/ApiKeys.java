@@ -48,11 +48,24 @@ public class ApiKeys {
 
     /** Constant-time comparison against every configured key. */
     public boolean valid(String presented) {
-        if (presented == null) return false;
+        return fingerprint(presented).isPresent();
+    }
+
+    /**
+     * The presented key's fingerprint (the first 12 hex digits of its SHA-256: an id safe to store
+     * and log), when it is one of the configured keys; every key is compared in constant time.
+     */
+    public Optional<String> fingerprint(String presented) {
+        if (presented == null) return Optional.empty();
         byte[] p = presented.getBytes(StandardCharsets.UTF_8);
         boolean ok = false;
         for (byte[] k : keys) ok |= MessageDigest.isEqual(k, p);
-        Arrays.fill(p, (byte) 0);
-        return ok;
+        try {
+            return ok ? Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(p), 0, 6)) : Optional.empty();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Arrays.fill(p, (byte) 0);
+        }
     }
 }

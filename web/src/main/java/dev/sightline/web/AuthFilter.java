@@ -5,66 +5,55 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.lang.reflect.AnnotatedElement;
+import java.util.Optional;
 
 /**
- * Every API endpoint needs a valid Bearer credential (the browser UI's page and assets do not,
- * health is served by Payara outside this application): an API key from {@code sightline.api-keys},
- * or — when {@code mp.jwt.verify.publickey[.location]} is configured — an MP-JWT that
- * {@link JwtVerifier} verifies, whose {@code groups} hold {@value #USER_ROLE} (the audit trail needs
- * {@value #ADMIN_ROLE}; otherwise 403).
- * API keys carry both roles. Also refuses request bodies over the size limit before they are read.
+ * Authenticates by default. The decision is made after routing, from the resource the request
+ * reached: only {@link Public} resources (the UI's page and assets) answer without a credential,
+ * so no spelling of a path ({@code ;params}, {@code //}, dot segments, percent-encoding) can reach
+ * an API resource unauthenticated. Health, metrics and OpenAPI are Payara's, outside this
+ * application. A caller needs {@value Caller#USER}; {@link AdminOnly} resources need
+ * {@value Caller#ADMIN} (403 otherwise). The caller is left in the request property
+ * {@value Caller#PROPERTY} for the resources.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
 public class AuthFilter implements ContainerRequestFilter {
-    static final String USER_ROLE = "sightline-user";
-    static final String ADMIN_ROLE = "sightline-admin";
-
     @Inject
-    ApiKeys keys;
+    Credentials credentials;
 
-    @Inject
-    JwtVerifier jwt;
-
-    @Inject
-    @ConfigProperty(name = "sightline.request.max-bytes", defaultValue = "33554432")
-    long maxBytes;
+    @Context
+    ResourceInfo resource;
 
     @Override
     public void filter(ContainerRequestContext ctx) {
-        String path = ctx.getUriInfo().getPath();
-        if (path.startsWith("/")) path = path.substring(1);
-        boolean api = path.startsWith("v1/") || path.startsWith("api/") || path.equals("v1") || path.equals("api");
-        if (!api) return;
+        if (annotated(Public.class)) return;
         String auth = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
-        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-        if (!keys.valid(token)) { // an API key carries every role
-            var groups = token != null && jwt.enabled() ? jwt.groups(token) : java.util.Optional.<java.util.List<String>>empty();
-            if (groups.isEmpty()) {
-                ctx.abortWith(unauthorized(ctx, token));
-                return;
-            }
-            String role = path.startsWith("api/audit") ? ADMIN_ROLE : USER_ROLE;
-            if (!groups.get().contains(role)) {
-                ctx.abortWith(new ErrorMapper().withUri(ctx.getUriInfo()).toResponse(new ApiException(Response.Status.FORBIDDEN,
-                        "permission_error", "the token's groups do not include " + role, null)));
-                return;
-            }
+        Optional<Caller> caller = credentials.caller(auth);
+        if (caller.isEmpty()) {
+            Response r = new ErrorMapper().withUri(ctx.getUriInfo()).toResponse(new ApiException(Response.Status.UNAUTHORIZED, "authentication_error",
+                    Credentials.bearer(auth) == null ? "missing Bearer API key (Authorization: Bearer <key>)" : "invalid API key", null));
+            ctx.abortWith(Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"sightline\"").build());
+            return;
         }
-        int length = ctx.getLength();
-        if (length > maxBytes) {
-            ctx.abortWith(new ErrorMapper().withUri(ctx.getUriInfo()).toResponse(new ApiException(Response.Status.REQUEST_ENTITY_TOO_LARGE,
-                    "invalid_request_error", "request body of " + length + " bytes exceeds the limit of " + maxBytes, null)));
+        String role = annotated(AdminOnly.class) ? Caller.ADMIN : Caller.USER;
+        if (!caller.get().roles().contains(role)) {
+            ctx.abortWith(new ErrorMapper().withUri(ctx.getUriInfo()).toResponse(new ApiException(Response.Status.FORBIDDEN,
+                    "permission_error", "the token's groups do not include " + role, null)));
+            return;
         }
+        ctx.setProperty(Caller.PROPERTY, caller.get());
     }
 
-    private static Response unauthorized(ContainerRequestContext ctx, String token) {
-        Response r = new ErrorMapper().withUri(ctx.getUriInfo()).toResponse(new ApiException(Response.Status.UNAUTHORIZED, "authentication_error",
-                token == null ? "missing Bearer API key (Authorization: Bearer <key>)" : "invalid API key", null));
-        return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"sightline\"").build();
+    private boolean annotated(Class<? extends java.lang.annotation.Annotation> a) {
+        AnnotatedElement m = resource.getResourceMethod();
+        Class<?> c = resource.getResourceClass();
+        return m != null && m.isAnnotationPresent(a) || c != null && c.isAnnotationPresent(a);
     }
 }

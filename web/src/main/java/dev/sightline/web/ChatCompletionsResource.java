@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -62,6 +63,14 @@ public class ChatCompletionsResource {
     @Inject
     RemoteImages remoteImages;
 
+    @Inject
+    @ConfigProperty(name = "sightline.request.max-images", defaultValue = "16")
+    int maxImages;
+
+    @Inject
+    @ConfigProperty(name = "sightline.request.max-text-chars", defaultValue = "200000")
+    int maxTextChars;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
@@ -71,7 +80,8 @@ public class ChatCompletionsResource {
             throw ApiException.badRequest("the request body must be a JSON object", null);
         }
         JsonObject req = body.asJsonObject();
-        ChatCommand cmd = new ChatRequestParser(inference.defaultMaxNewTokens(), remoteImages::fetch).parse(req);
+        var limits = new ChatRequestParser.Limits(inference.defaultMaxNewTokens(), maxImages, maxTextChars);
+        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req);
         StopSequences stops = new StopSequences(req.get("stop"));
         JsonObject ext = req.get("sightline") instanceof JsonObject e ? e : JsonValue.EMPTY_JSON_OBJECT;
         boolean returnImages = ext.getBoolean("return_images", false);
@@ -101,8 +111,9 @@ public class ChatCompletionsResource {
             @Override
             public void onToken(int id, String delta) {
                 if (firstToken[0] == 0) firstToken[0] = System.nanoTime();
+                int searched = text.length();
                 text.append(delta);
-                if (!stops.isEmpty() && stops.cut(text) >= 0) stopped.set(true);
+                if (stops.cut(text, searched) >= 0) stopped.set(true);
             }
 
             @Override
@@ -232,8 +243,9 @@ public class ChatCompletionsResource {
                         metrics.timeToFirstToken(Duration.ofNanos(System.nanoTime() - t0));
                         first = false;
                     }
+                    int searched = generated.length();
                     generated.append(ev.delta());
-                    int cut = stops.cut(generated);
+                    int cut = stops.cut(generated, searched);
                     String piece = ev.delta();
                     if (cut >= 0) {
                         piece = piece.substring(0, Math.max(0, piece.length() - (generated.length() - cut)));

@@ -18,17 +18,24 @@ import java.util.List;
  * configured allow-list (see {@link RemoteImages}); the server never fetches arbitrary URLs.
  */
 public final class ChatRequestParser {
-    private final int maxTokensLimit;
+    /**
+     * What one request may carry: generated tokens, images (counted before any is fetched or
+     * decoded) and characters of text over all messages (a prompt longer than the model's context
+     * cannot be served anyway, and every character costs moderation and tokenisation time).
+     */
+    public record Limits(int maxTokens, int maxImages, int maxTextChars) {}
+
+    private final Limits limits;
     private final java.util.function.Function<String, byte[]> remote;
 
     /** @param remote fetches a non-data image URL (the allow-list decides); null refuses all of them */
-    public ChatRequestParser(int maxTokensLimit, java.util.function.Function<String, byte[]> remote) {
-        this.maxTokensLimit = maxTokensLimit;
+    public ChatRequestParser(Limits limits, java.util.function.Function<String, byte[]> remote) {
+        this.limits = limits;
         this.remote = remote;
     }
 
-    public ChatRequestParser(int maxTokensLimit) {
-        this(maxTokensLimit, null);
+    public ChatRequestParser(Limits limits) {
+        this(limits, null);
     }
 
     public ChatCommand parse(JsonObject body) {
@@ -36,6 +43,7 @@ public final class ChatRequestParser {
         if (msgs == null || msgs.getValueType() != JsonValue.ValueType.ARRAY || msgs.asJsonArray().isEmpty()) {
             throw ApiException.badRequest("'messages' must be a non-empty array", "messages");
         }
+        checkSize(msgs.asJsonArray());
         List<ChatMessage> messages = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
         for (JsonValue v : msgs.asJsonArray()) {
@@ -75,23 +83,20 @@ public final class ChatRequestParser {
             }
             messages.add(new ChatMessage(role, t));
         }
-        Integer maxTokens = integer(body, "max_completion_tokens");
-        if (maxTokens == null) maxTokens = integer(body, "max_tokens");
-        if (maxTokens == null) maxTokens = maxTokensLimit;
-        if (maxTokens < 1 || maxTokens > maxTokensLimit) {
-            throw ApiException.badRequest("max_tokens must be between 1 and " + maxTokensLimit, "max_tokens");
-        }
+        Long maxTokens = integer(body, "max_completion_tokens", 1, limits.maxTokens());
+        if (maxTokens == null) maxTokens = integer(body, "max_tokens", 1, limits.maxTokens());
+        if (maxTokens == null) maxTokens = (long) limits.maxTokens();
         Double temperature = number(body, "temperature");
         if (temperature != null && (temperature < 0 || temperature > 2)) throw ApiException.badRequest("temperature must be in [0, 2]", "temperature");
         Double topP = number(body, "top_p");
         if (topP != null && (topP <= 0 || topP > 1)) throw ApiException.badRequest("top_p must be in (0, 1]", "top_p");
-        Long seed = body.get("seed") instanceof JsonNumber n ? n.longValue() : null;
+        Long seed = integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
         Integer numCrops = null;
         if (body.get("sightline") instanceof JsonObject ext) {
-            numCrops = integer(ext, "num_crops");
-            if (numCrops != null && (numCrops < 1 || numCrops > 16)) throw ApiException.badRequest("sightline.num_crops must be in 1…16", "sightline.num_crops");
+            Long n = integer(ext, "num_crops", 1, 16);
+            numCrops = n == null ? null : n.intValue();
         }
-        SamplingParams sampling = new SamplingParams(maxTokens, temperature, topP, null, seed, null);
+        SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, null, seed, null);
         return new ChatCommand(messages, images, numCrops, sampling);
     }
 
@@ -117,17 +122,46 @@ public final class ChatRequestParser {
         return o.get(key) instanceof JsonString s ? s.getString() : null;
     }
 
-    private static Integer integer(JsonObject o, String key) {
+    /** Refuses, before anything is fetched or decoded, a request with too many images or too much text. */
+    private void checkSize(jakarta.json.JsonArray messages) {
+        long images = 0, chars = 0;
+        for (JsonValue v : messages) {
+            if (!(v instanceof JsonObject m)) continue; // reported with its position below
+            JsonValue content = m.get("content");
+            if (content instanceof JsonString s) chars += s.getString().length();
+            if (content instanceof jakarta.json.JsonArray parts) {
+                for (JsonValue p : parts) {
+                    if (!(p instanceof JsonObject part)) continue;
+                    if ("image_url".equals(string(part, "type"))) images++;
+                    if (string(part, "text") != null) chars += string(part, "text").length();
+                }
+            }
+        }
+        if (images > limits.maxImages()) throw ApiException.badRequest("at most " + limits.maxImages() + " images per request", "messages");
+        if (chars > limits.maxTextChars()) {
+            throw ApiException.badRequest("the messages hold " + chars + " characters of text; the limit is " + limits.maxTextChars(), "messages");
+        }
+    }
+
+    /** An integral JSON number within [min, max] (any other number, huge ones included, is a 400). */
+    static Long integer(JsonObject o, String key, long min, long max) {
         JsonValue v = o.get(key);
         if (v == null || v == JsonValue.NULL) return null;
-        if (!(v instanceof JsonNumber n) || !n.isIntegral()) throw ApiException.badRequest("'" + key + "' must be an integer", key);
-        return n.intValueExact();
+        String range = "'" + key + "' must be an integer between " + min + " and " + max;
+        if (!(v instanceof JsonNumber n)) throw ApiException.badRequest(range, key);
+        java.math.BigDecimal d = n.bigDecimalValue();
+        if (d.precision() - d.scale() > 20) throw ApiException.badRequest(range, key); // too many digits to be in range; no BigInteger blow-up
+        java.math.BigDecimal lo = java.math.BigDecimal.valueOf(min), hi = java.math.BigDecimal.valueOf(max);
+        if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0 || d.stripTrailingZeros().scale() > 0) throw ApiException.badRequest(range, key);
+        return d.longValueExact();
     }
 
     private static Double number(JsonObject o, String key) {
         JsonValue v = o.get(key);
         if (v == null || v == JsonValue.NULL) return null;
         if (!(v instanceof JsonNumber n)) throw ApiException.badRequest("'" + key + "' must be a number", key);
-        return n.doubleValue();
+        double d = n.doubleValue();
+        if (!Double.isFinite(d)) throw ApiException.badRequest("'" + key + "' must be a finite number", key);
+        return d;
     }
 }

@@ -78,6 +78,10 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (e instanceof PromptException || e instanceof ImageException || e instanceof JsonParsingException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
+        } else if (e instanceof dev.sightline.inference.PromptTooLongException) {
+            status = Response.Status.BAD_REQUEST;
+            type = "invalid_request_error";
+            code = "context_length_exceeded";
         } else if (e instanceof IllegalArgumentException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
@@ -114,22 +118,27 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
             message = "internal error";
         }
         if (message == null) message = status.getReasonPhrase();
-        boolean openAi = uri != null && uri.getPath().startsWith("v1") || uri != null && uri.getPath().startsWith("/v1");
+        boolean openAi = uri != null && (uri.getPath().startsWith("v1") || uri.getPath().startsWith("/v1"));
         Response.ResponseBuilder rb = Response.status(status);
         if (retryAfter != null) rb.header("Retry-After", retryAfter);
         if (requestId != null) rb.header("X-Request-Id", requestId);
+        return rb.type(openAi ? MediaType.APPLICATION_JSON : "application/problem+json")
+                .entity(body(openAi, status, type, message, param, code)).build();
+    }
+
+    /** OpenAI's error object (under /v1) or an RFC 9457 problem (elsewhere); shared with the servlet filter. */
+    static String body(boolean openAi, Response.StatusType status, String type, String message, String param, String code) {
         if (openAi) {
             JsonObjectBuilder err = Json.createObjectBuilder().add("message", message).add("type", type);
             if (param != null) err.add("param", param); else err.addNull("param");
             if (code != null) err.add("code", code); else err.addNull("code");
-            return rb.type(MediaType.APPLICATION_JSON_TYPE).entity(Json.createObjectBuilder().add("error", err).build().toString()).build();
+            return Json.createObjectBuilder().add("error", err).build().toString();
         }
-        String body = Json.createObjectBuilder()
+        return Json.createObjectBuilder()
                 .add("type", "about:blank")
                 .add("title", status.getReasonPhrase())
                 .add("status", status.getStatusCode())
                 .add("detail", message)
                 .build().toString();
-        return rb.type("application/problem+json").entity(body).build();
     }
 }

@@ -56,6 +56,7 @@ public class FeedbackResource {
 
     @GET
     @Path("audit/{requestId}")
+    @AdminOnly
     @Produces(MediaType.APPLICATION_JSON)
     public JsonObject audit(@PathParam("requestId") String requestId) {
         JsonArrayBuilder a = Json.createArrayBuilder();

@@ -56,6 +56,14 @@ public class JwtVerifier {
     @ConfigProperty(name = "mp.jwt.verify.issuer")
     Optional<String> issuer;
 
+    /** Accepted {@code aud} values (comma-separated); when set, a token must name one of them. */
+    @Inject
+    @ConfigProperty(name = "mp.jwt.verify.audiences")
+    Optional<String> audiences;
+
+    /** A verified token: its subject (or "unknown") and its groups. */
+    record Token(String subject, List<String> groups) {}
+
     private DefaultJWTProcessor<SecurityContext> processor;
 
     @PostConstruct
@@ -70,8 +78,11 @@ public class JwtVerifier {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
                 JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512),
                 new ImmutableJWKSet<>(keys)));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-                new JWTClaimsSet.Builder().issuer(issuer.get()).build(), Set.of("exp", "iat")));
+        Set<String> aud = audiences.stream().flatMap(a -> java.util.Arrays.stream(a.split(","))).map(String::trim)
+                .filter(a -> !a.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(aud.isEmpty() ? null : aud,
+                new JWTClaimsSet.Builder().issuer(issuer.get()).build(), aud.isEmpty() ? Set.of("exp", "iat") : Set.of("exp", "iat", "aud"), null));
+        if (aud.isEmpty()) LOG.warning("mp.jwt.verify.audiences is not set: tokens issued for any audience of this issuer are accepted");
         LOG.info(() -> "MP-JWT bearer tokens accepted from issuer " + issuer.get() + " (" + keys.size() + " key(s))");
     }
 
@@ -79,12 +90,13 @@ public class JwtVerifier {
         return processor != null;
     }
 
-    /** The token's groups, or empty when it does not verify (bad signature, issuer, expired, not a JWT). */
-    Optional<List<String>> groups(String token) {
+    /** The verified token, or empty when it does not verify (bad signature, issuer, audience, expired, not a JWT). */
+    Optional<Token> verify(String token) {
         try {
             JWTClaimsSet claims = processor.process(token, null);
             List<String> groups = claims.getStringListClaim("groups");
-            return Optional.of(groups == null ? List.of() : groups);
+            String subject = claims.getSubject();
+            return Optional.of(new Token(subject == null || subject.isBlank() ? "unknown" : subject, groups == null ? List.of() : groups));
         } catch (Exception e) {
             return Optional.empty();
         }

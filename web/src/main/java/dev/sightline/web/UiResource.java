@@ -13,6 +13,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The browser UI: a static page and its assets from WEB-INF/ui (no authentication: it holds no data). */
 @Path("")
+@Public
 public class UiResource {
     private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
             "css", "text/css; charset=utf-8", "svg", "image/svg+xml");

@@ -1,0 +1,281 @@
+package dev.sightline.web;
+
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.inject.Inject;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.annotation.WebFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Reads every request body before the application sees it, without holding a server thread while
+ * the client sends: the bytes arrive through a non-blocking {@link ReadListener}, are counted as
+ * they come, and the request is dispatched to Jakarta REST only once its body is whole. So
+ * <ul>
+ *   <li>a body needs a valid credential before a byte of it is read (401; no route takes an
+ *       anonymous body);</li>
+ *   <li>a body over {@code sightline.request.max-bytes} is refused with 413 as soon as it passes the
+ *       limit, whether its length was declared or it is chunked (multipart parts included);</li>
+ *   <li>a client that stalls or trickles gets 408: the whole body must arrive within
+ *       {@code sightline.request.body-timeout-seconds}, and after the first
+ *       {@value #GRACE_SECONDS} s at no less than {@code sightline.request.min-bytes-per-second};</li>
+ *   <li>bodies being read or held share {@code sightline.request.buffered-bytes} of memory; a body
+ *       that does not fit is answered 503 with Retry-After.</li>
+ * </ul>
+ */
+@WebFilter(urlPatterns = "/*", asyncSupported = true, dispatcherTypes = {DispatcherType.REQUEST, DispatcherType.ASYNC})
+public class RequestBodyFilter implements Filter {
+    static final int GRACE_SECONDS = 5;
+    private static final String BODY = RequestBodyFilter.class.getName() + ".body";
+
+    @Inject
+    Credentials credentials;
+
+    @Inject
+    @ConfigProperty(name = "sightline.request.max-bytes", defaultValue = "33554432")
+    long maxBytes;
+
+    @Inject
+    @ConfigProperty(name = "sightline.request.body-timeout-seconds", defaultValue = "60")
+    int timeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "sightline.request.min-bytes-per-second", defaultValue = "8192")
+    long minRate;
+
+    @Inject
+    @ConfigProperty(name = "sightline.request.buffered-bytes", defaultValue = "536870912")
+    long bufferBudget;
+
+    @Resource
+    ManagedScheduledExecutorService timer;
+
+    private final AtomicLong buffered = new AtomicLong();
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest req = (HttpServletRequest) request;
+        HttpServletResponse resp = (HttpServletResponse) response;
+        if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(BODY) instanceof Body body) {
+            req.removeAttribute(BODY);
+            try {
+                chain.doFilter(new BufferedRequest(req, body), resp);
+            } finally {
+                body.release();
+            }
+            return;
+        }
+        long declared = req.getContentLengthLong();
+        boolean hasBody = declared > 0 || declared < 0 && req.getHeader("Transfer-Encoding") != null;
+        if (!hasBody || req.getDispatcherType() != DispatcherType.REQUEST) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (credentials.caller(req.getHeader(HttpHeaders.AUTHORIZATION)).isEmpty()) {
+            resp.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"sightline\"");
+            refuse(req, resp, Response.Status.UNAUTHORIZED, "authentication_error", "a request body needs a valid Bearer API key (Authorization: Bearer <key>)");
+            return;
+        }
+        if (declared > maxBytes) {
+            refuse(req, resp, Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error",
+                    "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
+            return;
+        }
+        AsyncContext async = req.startAsync(req, resp);
+        async.setTimeout(0); // the reader's own deadline below ends a stalled read
+        new Reader(async, req, resp, req.getInputStream()).start();
+    }
+
+    /** One body being read: the bytes so far, its deadline check, and the memory it holds. */
+    private final class Reader implements ReadListener {
+        private final AsyncContext async;
+        private final HttpServletRequest req;
+        private final HttpServletResponse resp;
+        private final ServletInputStream in;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private final long started = System.nanoTime();
+        private volatile long total;
+        private ScheduledFuture<?> check;
+
+        Reader(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ServletInputStream in) {
+            this.async = async;
+            this.req = req;
+            this.resp = resp;
+            this.in = in;
+        }
+
+        void start() {
+            check = timer.scheduleAtFixedRate(this::checkProgress, 1, 1, TimeUnit.SECONDS);
+            in.setReadListener(this);
+        }
+
+        private void checkProgress() {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (seconds > timeoutSeconds) {
+                fail(Response.Status.REQUEST_TIMEOUT, "the request body did not arrive within " + timeoutSeconds + " s");
+            } else if (seconds > GRACE_SECONDS && total < minRate * seconds) {
+                fail(Response.Status.REQUEST_TIMEOUT, "the request body arrives slower than " + minRate + " bytes per second");
+            }
+        }
+
+        @Override
+        public void onDataAvailable() throws IOException {
+            byte[] buf = new byte[65536];
+            while (!finished.get() && in.isReady()) {
+                int n = in.read(buf);
+                if (n < 0) return;
+                if (total + n > maxBytes) {
+                    fail(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body exceeds the limit of " + maxBytes + " bytes");
+                    return;
+                }
+                if (buffered.addAndGet(n) > bufferBudget) {
+                    buffered.addAndGet(-n);
+                    resp.setHeader("Retry-After", "5");
+                    fail(Response.Status.SERVICE_UNAVAILABLE, "the server is reading too many request bodies; retry shortly");
+                    return;
+                }
+                bytes.write(buf, 0, n);
+                total += n;
+            }
+        }
+
+        @Override
+        public void onAllDataRead() {
+            if (!finished.compareAndSet(false, true)) return;
+            check.cancel(false);
+            req.setAttribute(BODY, new Body(bytes.toByteArray(), total));
+            async.dispatch();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (!finished.compareAndSet(false, true)) return;
+            check.cancel(false);
+            buffered.addAndGet(-total);
+            async.complete(); // the connection failed: nobody to answer
+        }
+
+        private void fail(Response.Status status, String message) {
+            if (!finished.compareAndSet(false, true)) return;
+            check.cancel(false);
+            buffered.addAndGet(-total);
+            try {
+                refuse(req, resp, status, "invalid_request_error", message);
+            } catch (IOException | IllegalStateException ignored) {
+                // the client is gone
+            } finally {
+                async.complete();
+            }
+        }
+    }
+
+    /** A complete body; its bytes count against the shared budget until the application has read them. */
+    private final class Body {
+        final byte[] bytes;
+        private final AtomicLong held;
+
+        Body(byte[] bytes, long held) {
+            this.bytes = bytes;
+            this.held = new AtomicLong(held);
+        }
+
+        void release() {
+            buffered.addAndGet(-held.getAndSet(0));
+        }
+    }
+
+    /** The request as the application sees it: the buffered body in place of the connection's stream. */
+    private static final class BufferedRequest extends HttpServletRequestWrapper {
+        private final Body body;
+
+        BufferedRequest(HttpServletRequest r, Body body) {
+            super(r);
+            this.body = body;
+        }
+
+        @Override
+        public int getContentLength() {
+            return body.bytes.length;
+        }
+
+        @Override
+        public long getContentLengthLong() {
+            return body.bytes.length;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body.bytes);
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    int b = in.read();
+                    if (b < 0) body.release();
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    int n = in.read(b, off, len);
+                    if (n < 0) body.release();
+                    return n;
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new IllegalStateException("the body is already read");
+                }
+            };
+        }
+
+        @Override
+        public java.io.BufferedReader getReader() {
+            return new java.io.BufferedReader(new java.io.InputStreamReader(getInputStream(),
+                    getCharacterEncoding() == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(getCharacterEncoding())));
+        }
+    }
+
+    private static void refuse(HttpServletRequest req, HttpServletResponse resp, Response.Status status, String type, String message) throws IOException {
+        String path = req.getRequestURI().substring(req.getContextPath().length());
+        boolean openAi = path.startsWith("/v1");
+        resp.setStatus(status.getStatusCode());
+        resp.setHeader("Connection", "close"); // the rest of the body is not read
+        resp.setContentType(openAi ? "application/json" : "application/problem+json");
+        byte[] b = ErrorMapper.body(openAi, status, type, message, null, null).getBytes(StandardCharsets.UTF_8);
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+        resp.flushBuffer();
+    }
+}

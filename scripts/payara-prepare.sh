@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Patches an unpacked Payara's domain1 for Sightline (idempotent):
 #  - JVM options the engine needs on JDK 25 (Vector API incubator module, FFM native access),
+#  - at most 64 KiB of a refused request's unread body swallowed before its connection closes,
 #  - the HTTP worker pool (SIGHTLINE_HTTP_THREADS, default 64; Payara's default is 5): every open
 #    stream holds a worker while it writes, and health must still answer beside them,
 #  - the heap (SIGHTLINE_HEAP; default 4g, where bf16 weights are memory-mapped outside the heap,
@@ -33,8 +34,14 @@ ours = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAME
 inject = "\n                " + marker + "".join(f"<jvm-options>{o}</jvm-options>" for o in ours) + "<!-- /sightline -->"
 block = block.replace("<jvm-options>-server</jvm-options>", "<jvm-options>-server</jvm-options>" + inject, 1)
 xml = xml[:start] + block + xml[end:]
+# A refused request's unread body is not swallowed (Grizzly's default is unlimited): the connection
+# closes after the answer instead of waiting for the rest of a stalled or oversized upload.
+cfg_end = xml.index("</config>")
+head, tail = xml[:cfg_end], xml[cfg_end:]
+head = re.sub(r'<http (?![^>]*max-swallowing-input-bytes)(?=[^>]*default-virtual-server="server")', '<http max-swallowing-input-bytes="65536" ', head)
+xml = head + tail
 # The server-config's HTTP worker pool (the first one in the file).
-xml = re.sub(r'<thread-pool name="http-thread-pool"[^>]*?(/>|></thread-pool>)',
+xml = re.sub(r'<thread-pool [^>]*name="http-thread-pool"[^>]*?(/>|></thread-pool>)',
              f'<thread-pool name="http-thread-pool" max-queue-size="4096" min-thread-pool-size="8" max-thread-pool-size="{threads}"></thread-pool>',
              xml, count=1)
 # A run that was killed may have left the application registered: remove stale registrations.

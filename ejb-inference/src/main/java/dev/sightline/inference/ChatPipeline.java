@@ -40,7 +40,7 @@ public class ChatPipeline {
         // placed in an earlier "assistant" turn is still a request.
         String conversation = cmd.messages().stream().map(ChatMessage::content)
                 .map(c -> c.replaceAll("<\\|image_\\d+\\|>", " ")).collect(Collectors.joining("\n"));
-        ModerationResult input = moderation.moderate(requestId, conversation, Direction.INPUT);
+        ModerationResult input = moderation.moderate(requestId, cmd.caller(), conversation, Direction.INPUT);
         if (input.blocked()) {
             throw new ContentBlockedException(requestId, ModerationService.categories(input),
                     "the request was blocked by the content policy (" + describe(input) + ")");

@@ -51,6 +51,14 @@ public class DocumentService {
     @ConfigProperty(name = "sightline.documents.max-images", defaultValue = "16")
     int imageBudget;
 
+    /** Ingest workers (child JVMs of up to worker-heap-mb each, plus LibreOffice) running at once; more answer 429. */
+    @Inject
+    @ConfigProperty(name = "sightline.documents.max-concurrent", defaultValue = "2")
+    int maxConcurrent;
+
+    private static final Object PERMITS_LOCK = new Object();
+    private static java.util.concurrent.Semaphore permits;
+
     @Inject
     @ConfigProperty(name = "sightline.documents.max-pages", defaultValue = "300")
     int maxPages;
@@ -74,8 +82,16 @@ public class DocumentService {
     public record Prepared(String requestId, GenerateRequest request, ModerationResult input, List<Integer> pagesShown,
                            int totalPages, int[] facesAnonymized, String mediaType) {}
 
-    public Answer ask(byte[] document, String question, int maxTokens) throws InterruptedException {
-        Prepared p = prepare(document, question, maxTokens);
+    /** One count of running workers for the application (the bean itself is pooled). */
+    private java.util.concurrent.Semaphore permits() {
+        synchronized (PERMITS_LOCK) {
+            if (permits == null) permits = new java.util.concurrent.Semaphore(Math.max(1, maxConcurrent));
+            return permits;
+        }
+    }
+
+    public Answer ask(byte[] document, String question, int maxTokens, String caller) throws InterruptedException {
+        Prepared p = prepare(document, question, maxTokens, caller);
         try {
             return answer(p, submit(p, GenerationListener.NONE).get());
         } catch (ExecutionException e) {
@@ -87,21 +103,36 @@ public class DocumentService {
      * Moderates the question, ingests the document, selects and anonymises the pages and builds the
      * prompt. Everything that can refuse the request happens here, before any answer is streamed.
      */
-    public Prepared prepare(byte[] document, String question, int maxTokens) {
+    public Prepared prepare(byte[] document, String question, int maxTokens, String caller) {
         String requestId = UUID.randomUUID().toString();
-        ModerationResult input = moderation.moderate(requestId, question, Direction.INPUT);
+        ModerationResult input = moderation.moderate(requestId, caller, question, Direction.INPUT);
         if (input.blocked()) throw new ContentBlockedException(requestId, ModerationService.categories(input), "the question was blocked by the content policy");
+        inference.checkAdmission(); // no worker is started for a request the queue would refuse
         IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds));
-        // process (default): parsing and rendering in a child JVM that a hostile file can only kill itself
-        IngestedDocument doc = "thread".equalsIgnoreCase(isolation)
-                ? new Ingestor(limits).ingest(document)
-                : new IsolatedIngestor(limits, workerHeapMb, null).ingest(document);
+        java.util.concurrent.Semaphore workers = permits();
+        if (!workers.tryAcquire()) {
+            throw new QueueFullException("all " + maxConcurrent + " document workers are busy; retry later", maxConcurrent);
+        }
+        IngestedDocument doc;
+        try {
+            // process (default): parsing and rendering in a child JVM that a hostile file can only kill itself
+            doc = "thread".equalsIgnoreCase(isolation)
+                    ? new Ingestor(limits).ingest(document)
+                    : new IsolatedIngestor(limits, workerHeapMb, null).ingest(document);
+        } finally {
+            workers.release();
+        }
         List<Page> shown = PageSelector.select(doc.pages(), question, imageBudget);
-        // Instructions hidden in the document's text are prompt injection (J1): refuse such pages' text.
+        // The pages' text is input like any other: moderated as such. Instructions hidden in it are
+        // prompt injection (J1), named as such in the refusal.
         String pageText = String.join("\n", shown.stream().map(Page::text).toList());
         ModerationResult docCheck = moderation.moderate(requestId, pageText, Direction.INPUT);
         if (docCheck.findings().stream().anyMatch(f -> f.category() == Category.J1)) {
             throw new ContentBlockedException(requestId, "J1:6", "the document contains instructions aimed at the model (prompt injection)");
+        }
+        if (docCheck.blocked()) {
+            throw new ContentBlockedException(requestId, ModerationService.categories(docCheck),
+                    "the document's text was blocked by the content policy (" + ChatPipeline.describe(docCheck) + ")");
         }
         List<RgbImage> pixels = new ArrayList<>();
         int[] faces = new int[shown.size()];

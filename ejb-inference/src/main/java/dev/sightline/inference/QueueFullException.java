@@ -5,7 +5,11 @@ public class QueueFullException extends RuntimeException {
     private final int queueSize;
 
     public QueueFullException(int queueSize) {
-        super("the inference queue is full (" + queueSize + " requests waiting); retry later");
+        this("the inference queue is full (" + queueSize + " requests waiting); retry later", queueSize);
+    }
+
+    public QueueFullException(String message, int queueSize) {
+        super(message);
         this.queueSize = queueSize;
     }
 

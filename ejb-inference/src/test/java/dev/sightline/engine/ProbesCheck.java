@@ -8,18 +8,36 @@ import dev.sightline.engine.image.ImageProcessor;
 import dev.sightline.engine.image.ProcessedImage;
 import dev.sightline.engine.model.ImageEmbedding;
 
-/** Comparisons of the golden probes with the README's tolerances. */
+/**
+ * Comparisons of the golden probes. A probe that is missing or misspelled fails (every probe in
+ * the case files holds {@value #PROBE} values), and sums are held to a few times the float
+ * discrepancy measured on the golden cases, not to a share of the element count.
+ */
 final class ProbesCheck {
     static final int T = ImageProcessor.TILE;
+    static final int PROBE = 8;
+    /**
+     * Largest |Δ| measured between our global-view sums and the reference's over the six cases:
+     * 0.0044 (338 688 values). A single value off by one uint8 step moves the sum by about 0.015.
+     */
+    static final double GLOBAL_SUM_TOLERANCE = 0.01;
+    /** Largest |Δ| measured on the projected image rows' sums: 0.0051 (up to 123 712 values). */
+    static final double PROJECTED_SUM_TOLERANCE = 0.03;
+
+    static void present(JsonNode want, String what) {
+        assertTrue(want.isArray() && want.size() == PROBE, what + ": the probe is missing from the case file or not " + PROBE + " values: " + want);
+    }
 
     /** Normalised tile values are an exact function of the uint8 pixels. */
     static void exact(JsonNode want, float[] plane, int offset, String what) {
+        present(want, what);
         for (int i = 0; i < want.size(); i++) {
             assertEquals((float) want.get(i).asDouble(), plane[offset + i], 0f, what + " value " + i);
         }
     }
 
     static void near(JsonNode want, float[] got, int offset, double abs, double rel, String what) {
+        present(want, what);
         for (int i = 0; i < want.size(); i++) {
             double w = want.get(i).asDouble();
             double tol = abs + rel * Math.abs(w);
@@ -36,8 +54,9 @@ final class ProbesCheck {
             sum += v;
             abs += Math.abs(v);
         }
-        assertEquals(p.path("global_sum").asDouble(), sum, 1e-5 * g.length, "global view sum");
-        assertEquals(p.path("global_abs_sum").asDouble(), abs, 1e-5 * g.length, "global view |sum|");
+        assertTrue(p.path("global_sum").isNumber() && p.path("global_abs_sum").isNumber(), "global view sums missing");
+        assertEquals(p.path("global_sum").asDouble(), sum, GLOBAL_SUM_TOLERANCE, "global view sum");
+        assertEquals(p.path("global_abs_sum").asDouble(), abs, GLOBAL_SUM_TOLERANCE, "global view |sum|");
     }
 
     /** CLIP probes of image 0; merged/projected probes over all images' rows concatenated in order. */
@@ -57,6 +76,7 @@ final class ProbesCheck {
             System.arraycopy(m, 0, merged, o, m.length);
             o += m.length;
         }
+        assertTrue(probes.path("x4c_rows").isInt() && probes.path("img_proj_rows").isInt(), "row counts missing");
         assertEquals(probes.path("x4c_rows").asInt(), rows);
         near(probes.path("x4c_row0_first8"), merged, 0, 1e-4, 1e-4, "merged 4C row 0");
         float[] proj = emb.project(merged, rows);
@@ -69,8 +89,9 @@ final class ProbesCheck {
             sum += v;
             abs += Math.abs(v);
         }
-        assertEquals(probes.path("img_proj_abs_sum").asDouble(), abs, 1e-4 * probes.path("img_proj_abs_sum").asDouble(), "projected |sum|");
-        assertEquals(probes.path("img_proj_sum").asDouble(), sum, 1e-4 * probes.path("img_proj_abs_sum").asDouble(), "projected sum");
+        assertTrue(probes.path("img_proj_sum").isNumber() && probes.path("img_proj_abs_sum").isNumber(), "projected sums missing");
+        assertEquals(probes.path("img_proj_abs_sum").asDouble(), abs, PROJECTED_SUM_TOLERANCE, "projected |sum|");
+        assertEquals(probes.path("img_proj_sum").asDouble(), sum, PROJECTED_SUM_TOLERANCE, "projected sum");
     }
 
     /** The acceptance tolerance: max |Δ| ≤ 1e-3 × max |reference logit|. */

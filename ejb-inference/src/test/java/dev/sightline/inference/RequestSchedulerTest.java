@@ -2,6 +2,7 @@ package dev.sightline.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +17,16 @@ class RequestSchedulerTest {
     void runsInOrderOneAtATimeAndRefusesBeyondCapacity() throws Exception {
         try (RequestScheduler s = new RequestScheduler(2, Executors.defaultThreadFactory())) {
             CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(1);
             List<Integer> order = new ArrayList<>();
             CompletableFuture<Integer> running = s.submit(() -> {
+                started.countDown();
                 await(release);
                 synchronized (order) { order.add(0); }
                 return 0;
             });
-            while (!s.busy()) Thread.sleep(5);
+            assertTrue(started.await(30, TimeUnit.SECONDS), "the first request started");
+            assertTrue(s.busy());
             CompletableFuture<Integer> a = s.submit(() -> { synchronized (order) { order.add(1); } return 1; });
             CompletableFuture<Integer> b = s.submit(() -> { synchronized (order) { order.add(2); } return 2; });
             assertEquals(2, s.waiting());

@@ -20,6 +20,11 @@ import javax.imageio.ImageIO;
  * POI's zip-bomb guard for the whole JVM, and a PDF or deck can still find a way to exhaust memory
  * or loop, so parsing and rendering happen where a hostile file can kill only its worker. The
  * worker is killed (with any LibreOffice it started) when the time limit passes.
+ *
+ * <p>The worker gets nothing of the server's: an empty environment (no API keys or credentials;
+ * only PATH, a locale, and HOME and TMPDIR in a directory of its own) and that directory as
+ * {@code java.io.tmpdir}, which is deleted when the worker ends, however it ends. Its answer is
+ * read on a thread of its own, never on a shared pool.
  */
 public final class IsolatedIngestor {
     private final IngestLimits limits;
@@ -42,24 +47,42 @@ public final class IsolatedIngestor {
         if (bytes.length > limits.maxBytes()) {
             throw new IngestException(IngestException.Kind.TOO_LARGE, "document of " + bytes.length + " bytes exceeds " + limits.maxBytes());
         }
+        Path scratch;
+        try {
+            scratch = Files.createTempDirectory("sightline-ingest-");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the ingest worker's directory: " + e.getMessage(), e);
+        }
+        try {
+            return ingest(bytes, scratch);
+        } finally {
+            deleteTree(scratch);
+        }
+    }
+
+    private IngestedDocument ingest(byte[] bytes, Path scratch) {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx" + heapMb + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-                "-Djava.awt.headless=true", "-cp", classpath, IngestWorker.class.getName(),
+                "-Djava.awt.headless=true", "-Djava.io.tmpdir=" + scratch, "-Duser.home=" + scratch, "-cp", classpath, IngestWorker.class.getName(),
                 Long.toString(limits.maxBytes()), Integer.toString(limits.maxPages()), Integer.toString(limits.maxArchiveEntries()),
                 Long.toString(limits.maxUncompressedBytes()), Double.toString(limits.maxInflateRatio()),
                 Long.toString(limits.timeout().toSeconds()), Integer.toString(limits.pageLongSide()));
         pb.redirectError(ProcessBuilder.Redirect.DISCARD); // parser chatter may quote the document: never logged
+        java.util.Map<String, String> env = workerEnvironment(pb.environment(), scratch);
+        pb.environment().clear();
+        pb.environment().putAll(env);
         Process p;
         try {
             p = pb.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the ingest worker (" + java + "): " + e.getMessage(), e);
         }
-        CompletableFuture<byte[]> answer = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("sightline-ingest-output").start(() -> {
             try {
-                return p.getInputStream().readAllBytes();
+                answer.complete(p.getInputStream().readAllBytes());
             } catch (IOException e) {
-                return new byte[0];
+                answer.complete(new byte[0]);
             }
         });
         try (OutputStream in = p.getOutputStream()) {
@@ -87,9 +110,28 @@ public final class IsolatedIngestor {
         }
     }
 
+    /** All the worker (and LibreOffice under it) gets of the server's environment: the PATH. */
+    static java.util.Map<String, String> workerEnvironment(java.util.Map<String, String> server, Path scratch) {
+        return java.util.Map.of("PATH", server.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME", scratch.toString(),
+                "TMPDIR", scratch.toString(), "LANG", "C.UTF-8");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: a file still held open by a dying process goes with the next clean-up
+        }
+    }
+
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly); // e.g. soffice
         p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS); // gone before its directory is deleted
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static IngestedDocument decode(byte[] wire) throws IOException {

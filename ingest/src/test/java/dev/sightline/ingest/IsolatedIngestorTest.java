@@ -54,4 +54,33 @@ class IsolatedIngestorTest {
         assertTrue(e.getMessage().contains("too much memory"), e.getMessage());
         assertEquals(3, new IsolatedIngestor(LIMITS, 512, null).ingest(IngestorTest.corpus("testPPT.pptx")).totalPages());
     }
+
+    @Test
+    void theWorkerGetsNoneOfTheServersEnvironment() {
+        java.nio.file.Path scratch = java.nio.file.Path.of("/tmp/sightline-ingest-test");
+        var env = IsolatedIngestor.workerEnvironment(java.util.Map.of("PATH", "/usr/bin", "SIGHTLINE_API_KEYS", "secret",
+                "AWS_SECRET_ACCESS_KEY", "x", "HOME", "/root", "http_proxy", "http://proxy:3128"), scratch);
+        assertEquals(java.util.Set.of("PATH", "HOME", "TMPDIR", "LANG"), env.keySet());
+        assertEquals("/usr/bin", env.get("PATH"));
+        assertEquals(scratch.toString(), env.get("HOME"));
+    }
+
+    @Test
+    void noScratchDirectoryOutlivesItsWorker() throws Exception {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<java.util.Set<java.nio.file.Path>> scratch = () -> {
+            try (var s = java.nio.file.Files.list(tmp)) {
+                return s.filter(p -> p.getFileName().toString().startsWith("sightline-ingest-")).collect(java.util.stream.Collectors.toSet());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        var before = scratch.get();
+        new IsolatedIngestor(LIMITS, 512, null).ingest(IngestorTest.corpus("testPDF.pdf"));
+        assertThrows(IngestException.class, () -> new IsolatedIngestor(LIMITS, 16, null).ingest(IngestorTest.corpus("testPPT.pptx")));
+        assertThrows(IngestException.class, () -> new IsolatedIngestor(LIMITS, 512, null).ingest("just words".getBytes()));
+        var after = scratch.get();
+        after.removeAll(before);
+        assertEquals(java.util.Set.of(), after);
+    }
 }

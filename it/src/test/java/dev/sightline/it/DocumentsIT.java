@@ -132,10 +132,10 @@ class DocumentsIT extends DeployedEar {
             byte[] zeros = new byte[1 << 20];
             for (int i = 0; i < 600; i++) z.write(zeros);
         }
-        long t0 = System.nanoTime();
         HttpResponse<String> r = ask(bomb.toByteArray(), "Summarize");
         assertEquals(422, r.statusCode(), r.body());
-        assertTrue((System.nanoTime() - t0) / 1e9 < 60);
+        String why = Http.JSON.readTree(r.body()).path("detail").asText();
+        assertTrue(why.contains("zip bomb") || why.contains("expands beyond"), r.body());
         assertEquals(415, ask("plain words, not a document".getBytes(), "Summarize").statusCode());
         assertEquals(422, ask(java.util.Arrays.copyOf(topicsPdf(3), 120), "Summarize").statusCode());
         // Tika's own hostile corpus: a truncated DOCX and a corrupted zip made to exhaust memory.

@@ -20,7 +20,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * MP-JWT as the alternative to API keys: the server verifies the token (signature, issuer, expiry)
+ * MP-JWT as the alternative to API keys: the server verifies the token (signature, issuer, audience, expiry)
  * with the public key from MP Config (mp.jwt.verify.*); the groups claim gives the roles. Tokens are signed here with the
  * test key pair whose public half the failsafe configuration passes to the server.
  */
@@ -36,9 +36,15 @@ class JwtIT extends DeployedEar {
 
     /** An RS256 JWT with the MP-JWT claims. */
     static String token(PrivateKey key, List<String> groups, long expiresInSeconds) throws Exception {
+        return token(key, groups, expiresInSeconds, "sightline-api");
+    }
+
+    /** A token for the given audience (null: no aud claim). */
+    static String token(PrivateKey key, List<String> groups, long expiresInSeconds, String audience) throws Exception {
         long now = System.currentTimeMillis() / 1000;
-        Map<String, Object> claims = Map.of("iss", ISSUER, "sub", "user-17", "upn", "ada@example.test", "groups", groups,
-                "iat", now - 5, "exp", now + expiresInSeconds, "jti", UUID.randomUUID().toString());
+        Map<String, Object> claims = new java.util.HashMap<>(Map.of("iss", ISSUER, "sub", "user-17", "upn", "ada@example.test", "groups", groups,
+                "iat", now - 5, "exp", now + expiresInSeconds, "jti", UUID.randomUUID().toString()));
+        if (audience != null) claims.put("aud", audience);
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String head = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String body = b64.encodeToString(Http.JSON.writeValueAsBytes(claims));
@@ -76,6 +82,13 @@ class JwtIT extends DeployedEar {
         var forger = KeyPairGenerator.getInstance("RSA");
         forger.initialize(2048);
         assertEquals(401, status("GET", "/v1/models", token(forger.generateKeyPair().getPrivate(), List.of("sightline-user"), 300)));
+    }
+
+    @Test
+    void aTokenForAnotherAudienceOrForNoneIsRefused() throws Exception {
+        assertEquals(401, status("GET", "/v1/models", token(testKey(), List.of("sightline-user"), 300, "another-service")));
+        assertEquals(401, status("GET", "/v1/models", token(testKey(), List.of("sightline-user"), 300, null)));
+        assertEquals(401, status("POST", "/v1/chat/completions", token(testKey(), List.of("sightline-user"), 300, "another-service")));
     }
 
     @Test

@@ -13,6 +13,12 @@ public record Caller(String id, Set<String> roles) {
     /** The request property where the authentication filter leaves the caller. */
     static final String PROPERTY = "sightline.caller";
 
+    /** The caller the authentication filter recorded for this request (request properties are the servlet request's attributes). */
+    static Caller of(jakarta.servlet.http.HttpServletRequest request) {
+        if (!(request.getAttribute(PROPERTY) instanceof Caller c)) throw new IllegalStateException("no authenticated caller on this request");
+        return c;
+    }
+
     public boolean admin() {
         return roles.contains(ADMIN);
     }

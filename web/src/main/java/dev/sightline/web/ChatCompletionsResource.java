@@ -75,13 +75,13 @@ public class ChatCompletionsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
     @Operation(summary = "Chat completion with text and images (data URLs); stream: true for Server-Sent Events")
-    public Response complete(JsonValue body) throws InterruptedException {
+    public Response complete(JsonValue body, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) throws InterruptedException {
         if (body == null || body.getValueType() != JsonValue.ValueType.OBJECT) {
             throw ApiException.badRequest("the request body must be a JSON object", null);
         }
         JsonObject req = body.asJsonObject();
         var limits = new ChatRequestParser.Limits(inference.defaultMaxNewTokens(), maxImages, maxTextChars);
-        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req);
+        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req).by(Caller.of(http).id());
         StopSequences stops = new StopSequences(req.get("stop"));
         JsonObject ext = req.get("sightline") instanceof JsonObject e ? e : JsonValue.EMPTY_JSON_OBJECT;
         boolean returnImages = ext.getBoolean("return_images", false);

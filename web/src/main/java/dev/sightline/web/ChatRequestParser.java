@@ -97,7 +97,7 @@ public final class ChatRequestParser {
             numCrops = n == null ? null : n.intValue();
         }
         SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, null, seed, null);
-        return new ChatCommand(messages, images, numCrops, sampling);
+        return new ChatCommand(messages, images, numCrops, sampling, null);
     }
 
     /** The bytes of a base64 data URL (decoding the image itself is the pipeline's job). */

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Turns an {@code Authorization} header into a {@link Caller}: an API key (every role) or, when
+ * Turns an {@code Authorization} header into a {@link Caller}: an API key (user, or admin too) or, when
  * MP-JWT is configured, a verified token whose {@code groups} are its roles.
  */
 @ApplicationScoped
@@ -21,8 +21,10 @@ public class Credentials {
     public Optional<Caller> caller(String authorization) {
         String token = bearer(authorization);
         if (token == null) return Optional.empty();
-        Optional<String> key = keys.fingerprint(token);
-        if (key.isPresent()) return Optional.of(new Caller("key:" + key.get(), Set.of(Caller.USER, Caller.ADMIN)));
+        Optional<ApiKeys.Key> key = keys.lookup(token);
+        if (key.isPresent()) {
+            return Optional.of(new Caller("key:" + key.get().fingerprint(), key.get().admin() ? Set.of(Caller.USER, Caller.ADMIN) : Set.of(Caller.USER)));
+        }
         if (!jwt.enabled()) return Optional.empty();
         return jwt.verify(token).map(t -> new Caller("jwt:" + t.subject(), Set.copyOf(t.groups())));
     }

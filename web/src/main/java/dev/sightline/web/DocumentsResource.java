@@ -46,7 +46,7 @@ public class DocumentsResource {
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
     @Operation(summary = "Ask a question about a document (parts 'document', 'question', optional 'max_tokens' and 'stream');"
             + " the answer cites pages. stream=true: Server-Sent Events — pages, answer deltas (output-moderated), done, [DONE]")
-    public Response ask(List<EntityPart> parts) throws IOException, InterruptedException {
+    public Response ask(List<EntityPart> parts, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) throws IOException, InterruptedException {
         byte[] doc = null;
         String question = null;
         boolean stream = false;
@@ -74,8 +74,9 @@ public class DocumentsResource {
         if (doc == null) throw ApiException.badRequest("no 'document' part", "document");
         if (question == null || question.isBlank()) throw ApiException.badRequest("no 'question' part", "question");
         if (maxTokens < 1 || maxTokens > inference.defaultMaxNewTokens()) throw ApiException.badRequest("max_tokens must be between 1 and " + inference.defaultMaxNewTokens(), "max_tokens");
-        if (stream) return stream(documents.prepare(doc, question, maxTokens));
-        return Response.ok(json(documents.ask(doc, question, maxTokens)), MediaType.APPLICATION_JSON_TYPE).build();
+        String caller = Caller.of(http).id();
+        if (stream) return stream(documents.prepare(doc, question, maxTokens, caller));
+        return Response.ok(json(documents.ask(doc, question, maxTokens, caller)), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     private static JsonObject json(DocumentService.Answer a) {

@@ -18,7 +18,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** Feedback on answers (thumbs up/down + comment, by request id) and the audit trail of a request. */
+/**
+ * Feedback on answers (thumbs up/down + comment, by request id) and the audit trail of a request.
+ * A caller rates only answers it received (at most {@value ModerationService#MAX_FEEDBACK_PER_ANSWER}
+ * times each) and reads only its own feedback; the audit trail is for admins.
+ */
 @Path("api")
 public class FeedbackResource {
     @EJB
@@ -28,7 +32,7 @@ public class FeedbackResource {
     @Path("feedback")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response submit(JsonValue body) {
+    public Response submit(JsonValue body, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) {
         if (body == null || body.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("the body must be a JSON object", null);
         JsonObject o = body.asJsonObject();
         String requestId = o.get("request_id") instanceof JsonString s ? s.getString() : null;
@@ -41,16 +45,22 @@ public class FeedbackResource {
         };
         String comment = o.get("comment") instanceof JsonString s ? s.getString() : null;
         if (comment != null && comment.length() > 2000) throw ApiException.badRequest("'comment' is limited to 2000 characters", "comment");
-        Feedback f = moderation.saveFeedback(requestId, r, comment);
+        Feedback f;
+        try {
+            f = moderation.saveFeedback(requestId, Caller.of(http).id(), r, comment);
+        } catch (ModerationService.FeedbackRefused refused) {
+            throw refused(refused);
+        }
         return Response.status(Response.Status.CREATED).entity(json(f).toString()).build();
     }
 
     @GET
     @Path("feedback/{requestId}")
     @Produces(MediaType.APPLICATION_JSON)
-    public JsonObject list(@PathParam("requestId") String requestId) {
+    public JsonObject list(@PathParam("requestId") String requestId, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) {
         JsonArrayBuilder a = Json.createArrayBuilder();
-        moderation.feedbackFor(requestId).forEach(f -> a.add(json(f)));
+        Caller caller = Caller.of(http);
+        moderation.feedbackFor(requestId, caller.admin() ? null : caller.id()).forEach(f -> a.add(json(f)));
         return Json.createObjectBuilder().add("request_id", requestId).add("feedback", a).build();
     }
 
@@ -65,6 +75,12 @@ public class FeedbackResource {
                     .add("categories", r.categories == null ? "" : r.categories).add("pii", r.piiTypes == null ? "" : r.piiTypes));
         }
         return Json.createObjectBuilder().add("request_id", requestId).add("decisions", a).build();
+    }
+
+    private static ApiException refused(ModerationService.FeedbackRefused r) {
+        return r.reason == ModerationService.FeedbackRefusal.NOT_YOUR_REQUEST
+                ? new ApiException(Response.Status.NOT_FOUND, "not_found_error", "no answer with this request_id was given to this caller", "request_id")
+                : ApiException.badRequest("at most " + ModerationService.MAX_FEEDBACK_PER_ANSWER + " feedback entries per answer", "request_id");
     }
 
     private static JsonObject json(Feedback f) {

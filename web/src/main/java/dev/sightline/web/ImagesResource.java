@@ -47,7 +47,7 @@ public class ImagesResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Describe uploaded images (parts 'image', repeatable, and optional 'prompt', 'max_tokens')")
-    public JsonObject describe(List<EntityPart> parts) throws IOException, InterruptedException {
+    public JsonObject describe(List<EntityPart> parts, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) throws IOException, InterruptedException {
         List<byte[]> images = new ArrayList<>();
         String prompt = null;
         Integer maxTokens = null;
@@ -78,7 +78,7 @@ public class ImagesResource {
         content.append(prompt == null || prompt.isBlank() ? (images.size() == 1 ? "Describe this image." : "Describe these images.") : prompt);
         // Model card: num_crops 16 for a single image, 4 for several.
         ChatCommand cmd = new ChatCommand(List.of(new ChatMessage("user", content.toString())), images, images.size() == 1 ? 16 : 4,
-                SamplingParams.greedy(max));
+                SamplingParams.greedy(max), Caller.of(http).id());
         ChatPipeline.Submitted s = pipeline.submit(cmd, GenerationListener.NONE);
         GenerateResponse r;
         try {

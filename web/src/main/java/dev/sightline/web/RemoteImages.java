@@ -1,24 +1,27 @@
 package dev.sightline.web;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Image URLs other than data: URLs are fetched only when they start with a configured prefix
+ * Image URLs other than data: URLs are fetched only when {@link ImageUrlPolicy} admits them
  * ({@code sightline.images.url-allow-list}, comma-separated; empty by default, so the server never
- * fetches arbitrary URLs). Redirects are not followed (they could leave the allow-list), and the
- * body is capped in size and time.
+ * fetches arbitrary URLs). Redirects are not followed (they could leave the allow-list); the body
+ * is capped in size ({@code sightline.images.max-bytes}) and the whole transfer, headers and body,
+ * in time ({@code sightline.images.fetch-timeout-seconds}).
  */
 @ApplicationScoped
 public class RemoteImages {
@@ -30,42 +33,45 @@ public class RemoteImages {
     Optional<String> allowList;
 
     @Inject
+    @ConfigProperty(name = "sightline.images.allow-private-addresses", defaultValue = "false")
+    boolean allowPrivate;
+
+    @Inject
     @ConfigProperty(name = "sightline.images.max-bytes", defaultValue = "20971520")
     long maxBytes;
 
-    List<String> prefixes() {
-        return Arrays.stream(allowList.orElse("").split(",")).map(String::trim).filter(s -> s.startsWith("http://") || s.startsWith("https://")).toList();
-    }
+    @Inject
+    @ConfigProperty(name = "sightline.images.fetch-timeout-seconds", defaultValue = "20")
+    int timeoutSeconds;
 
-    public boolean allowed(String url) {
-        URI u;
-        try {
-            u = URI.create(url).normalize();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (u.getUserInfo() != null || u.getRawFragment() != null) return false;
-        String s = u.toString();
-        return prefixes().stream().anyMatch(s::startsWith);
+    private ImageUrlPolicy policy;
+
+    @PostConstruct
+    void init() {
+        policy = new ImageUrlPolicy(allowList.orElse(""), allowPrivate);
     }
 
     public byte[] fetch(String url) {
-        if (!allowed(url)) {
-            throw ApiException.badRequest("image URLs must be data: URLs (remote URLs are fetched only from the configured allow-list)", "messages");
-        }
+        URI u = policy.admit(url).orElseThrow(() -> ApiException.badRequest(
+                "image URLs must be data: URLs (remote URLs are fetched only from the configured allow-list)", "messages"));
+        policy.addressProblem(u.getHost()).ifPresent(problem -> {
+            throw ApiException.badRequest(problem, "messages");
+        });
+        CompletableFuture<HttpResponse<byte[]>> call = HTTP.sendAsync(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(),
+                HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), maxBytes));
         try {
-            HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(url).normalize()).timeout(Duration.ofSeconds(20)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) throw ApiException.badRequest("image URL answered HTTP " + r.statusCode(), "messages");
-                byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                if (b.length > maxBytes) throw ApiException.badRequest("image at URL exceeds " + maxBytes + " bytes", "messages");
-                return b;
-            }
-        } catch (IOException e) {
-            throw ApiException.badRequest("image URL could not be fetched", "messages");
+            HttpResponse<byte[]> r = call.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (r.statusCode() != 200) throw ApiException.badRequest("image URL answered HTTP " + r.statusCode(), "messages");
+            return r.body();
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw ApiException.badRequest("image URL did not deliver within " + timeoutSeconds + " s", "messages");
+        } catch (ExecutionException e) {
+            boolean tooBig = e.getCause() instanceof IOException io && String.valueOf(io.getMessage()).contains("exceed");
+            throw ApiException.badRequest(tooBig ? "image at URL exceeds " + maxBytes + " bytes" : "image URL could not be fetched", "messages");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            call.cancel(true);
             throw ApiException.badRequest("image URL fetch interrupted", "messages");
         }
     }

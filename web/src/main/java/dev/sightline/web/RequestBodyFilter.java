@@ -209,6 +209,7 @@ public class RequestBodyFilter implements Filter {
     /** The request as the application sees it: the buffered body in place of the connection's stream. */
     private static final class BufferedRequest extends HttpServletRequestWrapper {
         private final Body body;
+        private ServletInputStream stream;
 
         BufferedRequest(HttpServletRequest r, Body body) {
             super(r);
@@ -225,8 +226,14 @@ public class RequestBodyFilter implements Filter {
             return body.bytes.length;
         }
 
+        /** One stream per request, as the container's: every caller reads on from where the last stopped. */
         @Override
-        public ServletInputStream getInputStream() {
+        public synchronized ServletInputStream getInputStream() {
+            if (stream == null) stream = open();
+            return stream;
+        }
+
+        private ServletInputStream open() {
             ByteArrayInputStream in = new ByteArrayInputStream(body.bytes);
             return new ServletInputStream() {
                 @Override

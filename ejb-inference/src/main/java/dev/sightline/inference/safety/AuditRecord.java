@@ -22,6 +22,10 @@ public class AuditRecord {
     @Column(nullable = false)
     public Instant at;
 
+    /** Who sent the request (an API key's fingerprint or a token's subject); on the input row. */
+    @Column(length = 96)
+    public String caller;
+
     /** input, output, image-text … */
     @Column(nullable = false, length = 16)
     public String direction;

@@ -22,6 +22,10 @@ public class Feedback {
     @Column(nullable = false)
     public Instant at;
 
+    /** Who gave it: a caller reads only its own feedback. */
+    @Column(length = 96)
+    public String caller;
+
     /** +1 or -1 */
     @Column(nullable = false)
     public int rating;

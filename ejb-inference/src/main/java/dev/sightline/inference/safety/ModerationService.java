@@ -90,8 +90,13 @@ public class ModerationService {
     }
 
     public ModerationResult moderate(String requestId, String text, Direction direction) {
+        return moderate(requestId, null, text, direction);
+    }
+
+    /** As {@link #moderate(String, String, Direction)}, recording who sent the request (its first row). */
+    public ModerationResult moderate(String requestId, String caller, String text, Direction direction) {
         ModerationResult r = moderator.moderate(text, direction);
-        audit(requestId, direction.name().toLowerCase(Locale.ROOT), r, text);
+        audit(requestId, caller, direction.name().toLowerCase(Locale.ROOT), r, text);
         return r;
     }
 
@@ -101,20 +106,21 @@ public class ModerationService {
     }
 
     public void auditStream(String requestId, StreamingGuard guard, String fullText) {
-        audit(requestId, "output", guard.result(), fullText);
+        audit(requestId, null, "output", guard.result(), fullText);
     }
 
     public static String categories(ModerationResult r) {
         return r.findings().stream().map(f -> f.category().name() + ":" + f.severity()).distinct().collect(Collectors.joining(","));
     }
 
-    private void audit(String requestId, String direction, ModerationResult r, String text) {
+    private void audit(String requestId, String caller, String direction, ModerationResult r, String text) {
         String cats = categories(r);
         String pii = r.pii().stream().map(PiiEntity::type).distinct().collect(Collectors.joining(","));
         AUDIT.info(() -> "request=" + requestId + " direction=" + direction + " action=" + r.action().name().toLowerCase(Locale.ROOT)
                 + " categories=[" + cats + "] pii=[" + pii + "] rules=[" + r.findings().stream().map(Finding::rule).collect(Collectors.joining(",")) + "]");
         AuditRecord a = new AuditRecord();
         a.requestId = requestId;
+        a.caller = caller;
         a.at = Instant.now();
         a.direction = direction;
         a.action = r.action().name().toLowerCase(Locale.ROOT);
@@ -129,8 +135,33 @@ public class ModerationService {
                 .setParameter("r", requestId).getResultList();
     }
 
-    public Feedback saveFeedback(String requestId, int rating, String comment) {
+    /** Feedback entries one caller may leave on one answer. */
+    public static final int MAX_FEEDBACK_PER_ANSWER = 10;
+
+    /** Why feedback was not stored. */
+    public enum FeedbackRefusal { NOT_YOUR_REQUEST, TOO_MANY }
+
+    /** Thrown by {@link #saveFeedback}: the caller did not receive this answer, or has rated it often enough. */
+    @jakarta.ejb.ApplicationException(rollback = true)
+    public static final class FeedbackRefused extends RuntimeException {
+        public final FeedbackRefusal reason;
+
+        FeedbackRefused(FeedbackRefusal reason) {
+            super(reason.name());
+            this.reason = reason;
+        }
+    }
+
+    /** Stores feedback on an answer the caller received (its request's audit rows name the caller). */
+    public Feedback saveFeedback(String requestId, String caller, int rating, String comment) {
+        long own = em.createQuery("select count(a) from AuditRecord a where a.requestId = :r and a.caller = :c", Long.class)
+                .setParameter("r", requestId).setParameter("c", caller).getSingleResult();
+        if (own == 0) throw new FeedbackRefused(FeedbackRefusal.NOT_YOUR_REQUEST);
+        long given = em.createQuery("select count(f) from Feedback f where f.requestId = :r and f.caller = :c", Long.class)
+                .setParameter("r", requestId).setParameter("c", caller).getSingleResult();
+        if (given >= MAX_FEEDBACK_PER_ANSWER) throw new FeedbackRefused(FeedbackRefusal.TOO_MANY);
         Feedback f = new Feedback();
+        f.caller = caller;
         f.requestId = requestId;
         f.at = Instant.now();
         f.rating = rating;
@@ -139,8 +170,13 @@ public class ModerationService {
         return f;
     }
 
-    public List<Feedback> feedbackFor(String requestId) {
-        return em.createQuery("select f from Feedback f where f.requestId = :r order by f.id", Feedback.class)
-                .setParameter("r", requestId).getResultList();
+    /** The caller's own feedback on an answer (an admin reads everyone's: caller null). */
+    public List<Feedback> feedbackFor(String requestId, String caller) {
+        if (caller == null) {
+            return em.createQuery("select f from Feedback f where f.requestId = :r order by f.id", Feedback.class)
+                    .setParameter("r", requestId).getResultList();
+        }
+        return em.createQuery("select f from Feedback f where f.requestId = :r and f.caller = :c order by f.id", Feedback.class)
+                .setParameter("r", requestId).setParameter("c", caller).getResultList();
     }
 }

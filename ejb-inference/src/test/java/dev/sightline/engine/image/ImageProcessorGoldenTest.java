@@ -40,9 +40,11 @@ class ImageProcessorGoldenTest {
         assertArrayEquals(Golden.ints(c.path("image_size_hw")), new int[] {p.hdHeight(), p.hdWidth()});
         assertEquals(c.path("num_img_tokens").asInt(), p.numImgTokens());
         assertEquals(c.path("sha256_hd_rgb_uint8").asText(), Golden.sha256(p.hd().rgb()), "HD RGB bytes");
-        JsonNode shape = c.path("pixel_values_shape");
-        assertEquals(shape.get(1).asInt(), nc + 1, "tiles incl. padding");
-        assertEquals(p.tilesHigh() * p.tilesWide() + 1 <= nc + 1, true);
+        // The reference's tiles: one per 336 × 336 block of its HD image (its pixel_values pad the rest to num_crops + 1).
+        int[] hw = Golden.ints(c.path("image_size_hw"));
+        assertEquals(hw[0] / ImageProcessor.TILE, p.tilesHigh(), "tile rows");
+        assertEquals(hw[1] / ImageProcessor.TILE, p.tilesWide(), "tile columns");
+        assertEquals(p.tilesHigh() * p.tilesWide(), p.tiles().size(), "tiles");
 
         JsonNode gv = c.path("global_view");
         int t = ImageProcessor.TILE;
@@ -54,11 +56,14 @@ class ImageProcessorGoldenTest {
             sum += v;
             abs += Math.abs(v);
         }
-        assertEquals(gv.path("global_sum").asDouble(), sum, 1e-5 * p.globalView().length);
-        assertEquals(gv.path("global_abs_sum").asDouble(), abs, 1e-5 * p.globalView().length);
-        if (c.has("tile_last_c2_y335_x328_336")) {
+        // Twice the largest float discrepancy measured over these 140 cases (0.024, on a noisy photo at num_crops 16);
+        // it was 1e-5 per value (3.4) before, which a few hundred wrong values could pass.
+        assertEquals(gv.path("global_sum").asDouble(), sum, 0.05);
+        assertEquals(gv.path("global_abs_sum").asDouble(), abs, 0.05);
+        {
             float[] last = p.tiles().getLast();
             JsonNode want = c.path("tile_last_c2_y335_x328_336");
+            assertEquals(8, want.size(), "last-tile probe present in the case file");
             for (int i = 0; i < want.size(); i++) {
                 assertEquals((float) want.get(i).asDouble(), last[(2 * t + 335) * t + 328 + i], 0f, "last tile value " + i);
             }
@@ -66,6 +71,7 @@ class ImageProcessorGoldenTest {
     }
 
     static void near(JsonNode want, float[] got, int offset) {
+        assertEquals(8, want.size(), "probe present in the case file");
         for (int i = 0; i < want.size(); i++) assertEquals(want.get(i).asDouble(), got[offset + i], 1e-5, "value " + i);
     }
 

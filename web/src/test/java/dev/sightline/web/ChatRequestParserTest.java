@@ -1,0 +1,51 @@
+package dev.sightline.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ChatRequestParserTest {
+    static final ChatRequestParser.Limits LIMITS = new ChatRequestParser.Limits(512, 2, 1000);
+
+    static JsonObject json(String s) {
+        return Json.createReader(new StringReader(s)).readObject();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999", "1e400", "-1", "0", "2.5", "513", "\"5\"", "1e-400", "123456789012345678901234567890"})
+    void maxTokensOutOfRangeIsAnApiError(String v) {
+        ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json(
+                "{\"max_tokens\": " + v + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")));
+        assertEquals("max_tokens", e.param());
+    }
+
+    @Test
+    void integralSpellingsAreAccepted() {
+        assertEquals(7, new ChatRequestParser(LIMITS).parse(json("{\"max_tokens\": 7.0, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                .sampling().maxNewTokens());
+        assertEquals(70, new ChatRequestParser(LIMITS).parse(json("{\"max_tokens\": 7e1, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                .sampling().maxNewTokens());
+    }
+
+    @Test
+    void imageAndTextLimitsApplyBeforeAnyFetch() {
+        AtomicInteger fetched = new AtomicInteger();
+        String three = "{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/1.png\"}},".repeat(3);
+        ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS, u -> {
+            fetched.incrementAndGet();
+            return new byte[] {1};
+        }).parse(json("{\"messages\": [{\"role\": \"user\", \"content\": [" + three + "{\"type\": \"text\", \"text\": \"hi\"}]}]}")));
+        assertEquals(0, fetched.get());
+        assertEquals("messages", e.param());
+        assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json(
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "a".repeat(600) + "\"}, {\"role\": \"assistant\", \"content\": [{\"type\": \"text\", \"text\": \""
+                        + "b".repeat(600) + "\"}]}]}")));
+    }
+}

@@ -70,7 +70,7 @@ class CliTest {
         assertTrue(bad.err().contains("--rounds"), bad.err());
     }
 
-    /** The profile times the backend's operations in each phase, and its shares add up to the phase's time. */
+    /** The profile times the backend's operations in each phase, never more than the phase took (no call counted twice). */
     @Test
     void profileTimesEachOperation() {
         Run r = run("profile", "--model", model.toString(), "--device", "cpu", "--quantize", "q8_0", "--prompt-tokens", "20",
@@ -85,11 +85,18 @@ class CliTest {
             assertTrue(section.contains("matmul "), section);
             // the tower attends over its activations; the decoder over its float16 cache (q8_0)
             assertTrue(section.contains(phase.equals("vision crop: ") ? "attention, float32 " : "attention, float16 cache"), section);
-            // the operations' shares and the rest outside the backend make the whole phase
-            double shares = 0;
-            var m = java.util.regex.Pattern.compile(" ms +(-?[0-9.]+) %").matcher(out.substring(at, out.indexOf('\n', end)));
-            while (m.find()) shares += Double.parseDouble(m.group(1));
-            assertEquals(100, shares, 1.0, section);
+            // the operations were timed inside the phase: together they fit in it, each one a positive share
+            double operations = 0;
+            var m = java.util.regex.Pattern.compile(" ms +(-?[0-9.]+) %").matcher(section);
+            int timed = 0;
+            while (m.find()) {
+                double share = Double.parseDouble(m.group(1));
+                assertTrue(share >= 0, section);
+                operations += share;
+                timed++;
+            }
+            assertTrue(timed >= 2, section);
+            assertTrue(operations <= 100.5, "operations take " + operations + " % of the phase:\n" + section);
         }
         assertTrue(java.util.regex.Pattern.compile("matmul \\d+×\\d+ \\(one token\\)").matcher(out).find(), out);
         Run bad = run("profile", "--model", model.toString(), "--crops", "0");

@@ -92,6 +92,8 @@ public class InferenceService {
     @Resource
     ManagedExecutorService executor;
 
+    private final java.util.concurrent.atomic.AtomicLong generatedTokens = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong cancelledRequests = new java.util.concurrent.atomic.AtomicLong();
     private volatile Engine engine;
     private volatile PromptBudget budget;
     private volatile boolean embedded;
@@ -178,6 +180,21 @@ public class InferenceService {
         return scheduler.completed();
     }
 
+    /** Tokens the engine has generated since start (all requests). */
+    public long generatedTokens() {
+        return generatedTokens.get();
+    }
+
+    /** Generations stopped early because their client went away or a stop condition cancelled them. */
+    public long cancelledRequests() {
+        return cancelledRequests.get();
+    }
+
+    /** Whether a request is running now. */
+    public boolean busy() {
+        return scheduler.busy();
+    }
+
     public int defaultMaxNewTokens() {
         return maxNewTokens;
     }
@@ -202,8 +219,26 @@ public class InferenceService {
         // before it takes a queue slot.
         PreparedPrompt prepared = e.prepare(req.messages(), req.images(), crops);
         budget.check(prepared.inputIds().length, req.sampling().maxNewTokens());
+        GenerationListener counted = new GenerationListener() {
+            @Override
+            public void onToken(int id, String delta) {
+                generatedTokens.incrementAndGet();
+                listener.onToken(id, delta);
+            }
+
+            @Override
+            public void onLogits(int step, float[] logits) {
+                listener.onLogits(step, logits);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return listener.cancelled();
+            }
+        };
         return scheduler.submit(() -> {
-            GenerationResult r = e.generate(prepared, req.sampling(), listener);
+            GenerationResult r = e.generate(prepared, req.sampling(), counted);
+            if (r.finishReason().equals("cancelled")) cancelledRequests.incrementAndGet();
             int completion = r.generatedIds().size();
             return new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(), r.promptTokens(), completion,
                     prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6);

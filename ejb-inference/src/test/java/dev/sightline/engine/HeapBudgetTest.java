@@ -15,11 +15,13 @@ class HeapBudgetTest {
     static final ModelConfig PHI_3_5 = new ModelConfig(3072, 8192, 32, 32, 32, 32064, 1e-5f, 10000.0, 131072, 4096,
             null, null, null, 1, false, 4096, 144, -2, ModelConfig.Clip.VIT_L_14_336);
 
-    @Test
-    void quantisedBytesMatchWhatTheModelHolds() {
-        // the bench's bytes per token on the full-size checkpoint: 4.19 GB at Q8_0, 2.15 GB at Q4_0
-        assertEquals(4_187_676_672L, HeapBudget.quantisedBytes(PHI_3_5, Quantization.Q8_0));
-        assertEquals(2_149_244_928L, HeapBudget.quantisedBytes(PHI_3_5, Quantization.Q4_0));
+    /** The estimate against the bytes a quantised model really holds: the tiny checkpoint loaded in each format. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"Q8_0", "Q4_0"})
+    void quantisedBytesMatchWhatALoadedModelHolds(Quantization q) {
+        try (dev.sightline.gpu.CpuBackend be = new dev.sightline.gpu.CpuBackend(); Engine e = Engine.load(Golden.model(), be, q)) {
+            assertEquals(e.model().decodeBytesPerToken(), HeapBudget.quantisedBytes(e.config(), q));
+        }
         assertEquals(0, HeapBudget.quantisedBytes(PHI_3_5, Quantization.NONE));
     }
 

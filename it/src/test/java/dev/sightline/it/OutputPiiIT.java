@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
@@ -67,6 +68,11 @@ class OutputPiiIT {
         var plain = DocumentsIT.ask(pdf, "Who should I contact about the audit?", false);
         assertEquals(200, plain.statusCode(), plain.body());
         assertFalse(plain.body().contains("contoso.org"), plain.body());
+        // The answer says "page 2", a page it was shown: that is its citation.
+        JsonNode answer = Http.JSON.readTree(plain.body());
+        assertEquals(List.of(1, 2, 3), Http.JSON.convertValue(answer.path("pages_shown"), List.class));
+        assertTrue(answer.path("answer").asText().contains("page 2"), plain.body());
+        assertEquals(List.of(2), Http.JSON.convertValue(answer.path("citations"), List.class));
         var streamed = DocumentsIT.ask(pdf, "Who should I contact about the audit?", true);
         assertEquals(200, streamed.statusCode(), streamed.body());
         assertFalse(streamed.body().contains("contoso.org"), streamed.body());
@@ -75,5 +81,8 @@ class OutputPiiIT {
             if (e.path("type").asText().equals("delta")) text.append(e.path("content").asText());
         }
         assertTrue(text.toString().contains("<EMAIL_ADDRESS>"), streamed.body());
+        JsonNode done = DocumentsIT.events(streamed.body()).getLast();
+        assertEquals("done", done.path("type").asText());
+        assertEquals(List.of(2), Http.JSON.convertValue(done.path("citations"), List.class));
     }
 }

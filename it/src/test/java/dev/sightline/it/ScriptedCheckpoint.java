@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tiny checkpoint whose greedy answer to any text prompt is {@link #ANSWER}, which contains an
- * e-mail address: the fixture for "PII in model output never reaches the client".
+ * A tiny checkpoint whose greedy answer to any prompt is {@link #ANSWER}, which contains an e-mail
+ * address and cites page 2: the fixture for "PII in model output never reaches the client" and for
+ * a document answer's citations.
  *
  * <p>How: every decoder matrix is zero, so each layer adds nothing and the last hidden state is the
  * current token's embedding. The answer's tokens t0 (the prompt's last token), t1 … tn get one-hot
@@ -25,7 +26,7 @@ import java.util.Map;
  */
 final class ScriptedCheckpoint {
     static final String EMAIL = "alice@contoso.org";
-    static final String ANSWER = "Sure, write to " + EMAIL + " today";
+    static final String ANSWER = "Sure, write to " + EMAIL + " today as page 2 says";
     private static final int END = 32007;
 
     private ScriptedCheckpoint() {}

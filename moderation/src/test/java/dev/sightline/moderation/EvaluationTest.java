@@ -73,24 +73,33 @@ class EvaluationTest {
                 int[] st = stats.computeIfAbsent(type, k -> new int[3]);
                 if (hit) st[0]++; else st[1]++;
             }
-            for (int i = 0; i < got.size(); i++) {
-                if (used[i]) continue;
-                PiiEntity g = got.get(i);
-                // A LOCATION detection over a labelled ADDRESS is not a false positive either way round.
-                boolean overAddress = false;
-                for (JsonNode span : s.path("spans")) {
-                    if (sameType(span.path("entity_type").asText(), g.type()) && g.start() < span.path("end_position").asInt() && span.path("start_position").asInt() < g.end()) overAddress = true;
-                }
-                if (!overAddress) stats.computeIfAbsent(g.type(), k -> new int[3])[2]++;
-            }
+            // A detection that overlaps no labelled span of its type is a false positive.
+            for (int i = 0; i < got.size(); i++) if (!used[i]) stats.computeIfAbsent(got.get(i).type(), k -> new int[3])[2]++;
         }
+        stats.forEach((k, v) -> System.out.printf("PRESIDIO %-18s tp %3d fn %3d fp %3d  recall %5.1f%%  precision %5.1f%%%n", k, v[0], v[1], v[2],
+                100.0 * v[0] / Math.max(1, v[0] + v[1]), 100.0 * v[0] / Math.max(1, v[0] + v[2])));
+        // Floors a little below the measured figures (docs/moderation.md): structured entities all found,
+        // and what is reported is mostly right (measured precision 100 %, phone numbers 91 %, overall 86 %).
         for (String structured : List.of("CREDIT_CARD", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "US_SSN")) {
             int[] v = stats.get(structured);
             assertTrue(v[1] == 0, structured + " missed " + v[1]);
+            assertTrue(precision(v) >= 0.85, structured + " precision " + precision(v));
         }
-        assertTrue(stats.get("ADDRESS")[0] >= 25, "address recall regressed");
-        stats.forEach((k, v) -> System.out.printf("PRESIDIO %-18s tp %3d fn %3d fp %3d  recall %5.1f%%  precision %5.1f%%%n", k, v[0], v[1], v[2],
-                100.0 * v[0] / Math.max(1, v[0] + v[1]), 100.0 * v[0] / Math.max(1, v[0] + v[2])));
+        assertTrue(recall(stats.get("ADDRESS")) >= 0.55, "address recall " + recall(stats.get("ADDRESS")));
+        assertTrue(precision(stats.get("PERSON")) >= 0.7, "person precision " + precision(stats.get("PERSON")));
+        int[] all = new int[3];
+        stats.values().forEach(v -> {
+            for (int i = 0; i < 3; i++) all[i] += v[i];
+        });
+        assertTrue(precision(all) >= 0.8, "overall precision " + precision(all));
+    }
+
+    static double precision(int[] v) {
+        return v[0] / (double) Math.max(1, v[0] + v[2]);
+    }
+
+    static double recall(int[] v) {
+        return v[0] / (double) Math.max(1, v[0] + v[1]);
     }
 
     /** Presidio labels street addresses ADDRESS; we report them as LOCATION (Presidio's analyzer name). */

@@ -25,7 +25,10 @@ public class StatusResource {
                 .add("embedded_model", inference.embeddedModel())
                 .add("queue_waiting", inference.queueWaiting())
                 .add("queue_capacity", inference.queueCapacity())
-                .add("completed_requests", inference.completedRequests());
+                .add("busy", inference.busy())
+                .add("completed_requests", inference.completedRequests())
+                .add("cancelled_requests", inference.cancelledRequests())
+                .add("generated_tokens", inference.generatedTokens());
         if (inference.backendName() != null) b.add("backend", inference.backendName());
         inference.loadError().ifPresent(e -> b.add("load_error", e));
         if (inference.embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);

@@ -3,6 +3,7 @@ package dev.sightline.ingest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
@@ -38,8 +39,12 @@ final class ArchiveScreen {
             for (ZipArchiveEntry e : java.util.Collections.list(zip.getEntries())) {
                 c.entry();
                 if (e.isDirectory()) continue;
+                // Office and ODF files store or deflate; any other method is a file no reader here opens
+                // (and some would load optional codecs that are not installed).
+                if (e.getMethod() != ZipEntry.STORED && e.getMethod() != ZipEntry.DEFLATED) {
+                    throw new IngestException(IngestException.Kind.MALFORMED, "damaged archive (entry compressed with method " + e.getMethod() + ")");
+                }
                 try (InputStream in = zip.getInputStream(e)) {
-                    if (in == null) continue; // an entry compressed in a way no reader here supports
                     int n;
                     while ((n = in.read(buf)) > 0) c.add(n);
                 }

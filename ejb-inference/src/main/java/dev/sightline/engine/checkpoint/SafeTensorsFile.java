@@ -46,44 +46,72 @@ public final class SafeTensorsFile {
                 throw new CheckpointException(path + ": not a safetensors file or truncated (header length " + headerLen + ", file " + size + " bytes)");
             }
             byte[] header = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
-            JsonNode root;
-            try {
-                root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new CheckpointException(path + ": safetensors header is not valid JSON", e);
-            }
             long dataStart = 8 + headerLen;
-            long dataSize = size - dataStart;
-            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) continue;
-                JsonNode t = e.getValue();
-                DType dtype;
-                try {
-                    dtype = DType.fromSafetensors(t.path("dtype").asText());
-                } catch (IllegalArgumentException ex) {
-                    throw new CheckpointException(path + ": tensor " + e.getKey() + ": " + ex.getMessage());
-                }
-                JsonNode shapeNode = t.path("shape");
-                long[] shape = new long[shapeNode.size()];
-                for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
-                long begin = t.path("data_offsets").path(0).asLong(-1);
-                long end = t.path("data_offsets").path(1).asLong(-1);
-                long elements = 1;
-                for (long d : shape) elements *= d;
-                if (begin < 0 || end < begin || end - begin != elements * dtype.bytes) {
-                    throw new CheckpointException(path + ": tensor " + e.getKey() + " has inconsistent offsets " + begin + ".." + end + " for shape " + java.util.Arrays.toString(shape) + " " + dtype);
-                }
-                if (end > dataSize) {
-                    throw new CheckpointException(path + ": truncated: tensor " + e.getKey() + " ends at byte " + (dataStart + end) + " but the file has " + size);
-                }
-                f.tensors.put(e.getKey(), new TensorInfo(e.getKey(), dtype, shape, all.asSlice(dataStart + begin, end - begin)));
+            for (Entry t : readHeader(path.toString(), header, size - dataStart)) {
+                f.tensors.put(t.name(), new TensorInfo(t.name(), t.dtype(), t.shape(), all.asSlice(dataStart + t.begin(), t.end() - t.begin())));
             }
         } catch (IOException e) {
             throw new CheckpointException(path + ": cannot read: " + e.getMessage(), e);
         }
         return f;
+    }
+
+    /** One tensor as the header describes it: byte offsets relative to the start of the data. */
+    record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
+
+    /**
+     * The header's tensors, each checked against the {@code dataSize} bytes that follow the header:
+     * a known dtype, non-negative dimensions whose product does not overflow, offsets that hold
+     * exactly the tensor and lie inside the data. Anything else is a {@link CheckpointException}.
+     */
+    static java.util.List<Entry> readHeader(String path, byte[] header, long dataSize) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new CheckpointException(path + ": safetensors header is not valid JSON", e);
+        }
+        if (root == null || !root.isObject()) throw new CheckpointException(path + ": safetensors header is not a JSON object");
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) continue;
+            JsonNode t = e.getValue();
+            DType dtype;
+            try {
+                dtype = DType.fromSafetensors(t.path("dtype").asText());
+            } catch (IllegalArgumentException ex) {
+                throw new CheckpointException(path + ": tensor " + e.getKey() + ": " + ex.getMessage());
+            }
+            JsonNode shapeNode = t.path("shape");
+            if (!shapeNode.isArray()) throw new CheckpointException(path + ": tensor " + e.getKey() + " has no shape");
+            long[] shape = new long[shapeNode.size()];
+            long elements = 1;
+            try {
+                for (int i = 0; i < shape.length; i++) {
+                    JsonNode d = shapeNode.get(i);
+                    if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
+                        throw new CheckpointException(path + ": tensor " + e.getKey() + " has a bad dimension " + d);
+                    }
+                    shape[i] = d.asLong();
+                    elements = Math.multiplyExact(elements, shape[i]);
+                }
+                long bytes = Math.multiplyExact(elements, (long) dtype.bytes);
+                long begin = t.path("data_offsets").path(0).asLong(-1);
+                long end = t.path("data_offsets").path(1).asLong(-1);
+                if (begin < 0 || end < begin || end - begin != bytes) {
+                    throw new CheckpointException(path + ": tensor " + e.getKey() + " has inconsistent offsets " + begin + ".." + end + " for shape " + java.util.Arrays.toString(shape) + " " + dtype);
+                }
+                if (end > dataSize) {
+                    throw new CheckpointException(path + ": truncated: tensor " + e.getKey() + " ends at data byte " + end + " but the data has " + dataSize);
+                }
+                out.add(new Entry(e.getKey(), dtype, shape, begin, end));
+            } catch (ArithmeticException overflow) {
+                throw new CheckpointException(path + ": tensor " + e.getKey() + " is larger than any file");
+            }
+        }
+        return out;
     }
 
     public Map<String, TensorInfo> tensors() {

@@ -48,7 +48,7 @@ public class ChatPipeline {
         List<AnonymizedImage> images = new ArrayList<>();
         for (byte[] encoded : cmd.encodedImages()) images.add(faceBlur.anonymize(encoded));
         List<RgbImage> pixels = images.stream().map(AnonymizedImage::image).toList();
-        GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), cmd.sampling());
+        GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), cmd.sampling(), cmd.caller());
         return new Submitted(requestId, inference.submit(req, listener), images, input);
     }
 

@@ -148,7 +148,7 @@ public class DocumentService {
         prompt.append(question.strip()).append("\nAnswer from the pages shown and cite them as (page N).");
         // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
         int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
-        GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens));
+        GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens), caller);
         return new Prepared(requestId, req, input, shown.stream().map(Page::number).toList(), doc.totalPages(), faces, doc.mediaType());
     }
 

@@ -56,6 +56,13 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.queue.size", defaultValue = "16")
     int queueSize;
 
+    /** Requests one caller may have running or waiting (0: a quarter of the queue, at least 1), so one key cannot fill it. */
+    @Inject
+    @ConfigProperty(name = "sightline.queue.per-caller", defaultValue = "0")
+    int perCaller;
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Inject
     @ConfigProperty(name = "sightline.device", defaultValue = "auto")
     String device;
@@ -136,9 +143,17 @@ public class InferenceService {
             engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
-            loadError = e.getMessage() == null ? e.toString() : e.getMessage();
-            LOG.log(Level.SEVERE, "Model failed to load: " + loadError, e);
+            // Shown in /health/ready, /api/status and 503 answers: without the file-system paths the log keeps.
+            loadError = withoutPaths(e.getMessage() == null ? e.toString() : e.getMessage());
+            LOG.log(Level.SEVERE, "Model failed to load: " + e.getMessage(), e);
         }
+    }
+
+    private static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile("(?:[A-Za-z]:)?(?:[/\\\\][^/\\\\\\s:'\"()]+)+[/\\\\]?");
+
+    /** A message fit for clients: file-system paths replaced by {@code <path>}. */
+    static String withoutPaths(String message) {
+        return PATH.matcher(message).replaceAll("<path>");
     }
 
     private ComputeBackend selectBackend() {
@@ -208,6 +223,31 @@ public class InferenceService {
         if (engine != null && scheduler.full()) throw new QueueFullException(scheduler.capacity());
     }
 
+    private int perCallerLimit() {
+        return perCaller > 0 ? perCaller : Math.max(1, queueSize / 4);
+    }
+
+    /** Takes one of the caller's slots, or refuses (429) when it holds them all. */
+    private void enter(String caller) {
+        if (caller == null) return;
+        int limit = perCallerLimit();
+        boolean[] admitted = {false};
+        inFlight.compute(caller, (k, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= limit) return n;
+            admitted[0] = true;
+            return held + 1;
+        });
+        if (!admitted[0]) {
+            throw new QueueFullException("this caller already has " + limit + " requests running or waiting; retry when one ends", queueSize);
+        }
+    }
+
+    private void leave(String caller) {
+        if (caller == null) return;
+        inFlight.computeIfPresent(caller, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
     /** Queues a request; the future fails with QueueFullException at once when the queue is full. */
     public CompletableFuture<GenerateResponse> submit(GenerateRequest req, GenerationListener listener) {
         Engine e = engine;
@@ -217,6 +257,16 @@ public class InferenceService {
         int crops = req.numCrops() == null ? defaultNumCrops : req.numCrops();
         // Prompt validation and image processing happen on the caller's thread, so bad input fails
         // before it takes a queue slot.
+        enter(req.caller());
+        try {
+            return schedule(e, req, crops, listener);
+        } catch (RuntimeException | Error refused) {
+            leave(req.caller());
+            throw refused;
+        }
+    }
+
+    private CompletableFuture<GenerateResponse> schedule(Engine e, GenerateRequest req, int crops, GenerationListener listener) {
         PreparedPrompt prepared = e.prepare(req.messages(), req.images(), crops);
         budget.check(prepared.inputIds().length, req.sampling().maxNewTokens());
         GenerationListener counted = new GenerationListener() {
@@ -236,20 +286,22 @@ public class InferenceService {
                 return listener.cancelled();
             }
         };
-        return scheduler.submit(() -> {
+        CompletableFuture<GenerateResponse> f = scheduler.submit(() -> {
             GenerationResult r = e.generate(prepared, req.sampling(), counted);
             if (r.finishReason().equals("cancelled")) cancelledRequests.incrementAndGet();
             int completion = r.generatedIds().size();
             return new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(), r.promptTokens(), completion,
                     prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6);
         });
+        f.whenComplete((r, t) -> leave(req.caller()));
+        return f;
     }
 
     /** A short greedy completion of one user turn (used by the guard-model moderation detector). */
     public String complete(String userText, int maxTokens) {
         try {
             return submit(new GenerateRequest(java.util.List.of(new dev.sightline.engine.tokenizer.ChatMessage("user", userText)), java.util.List.of(), 1,
-                    dev.sightline.engine.generate.SamplingParams.greedy(maxTokens)), GenerationListener.NONE).get().text();
+                    dev.sightline.engine.generate.SamplingParams.greedy(maxTokens), null), GenerationListener.NONE).get().text();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "";

@@ -249,4 +249,22 @@ class SecurityIT extends DeployedEar {
         assertEquals(400, Http.postJson("/api/feedback", rating, "it-key-2").status(), "writes per answer are bounded");
         assertEquals(404, Http.postJson("/api/feedback", "{\"request_id\": \"%s\", \"rating\": \"up\"}".formatted(java.util.UUID.randomUUID()), "it-key-2").status());
     }
+
+    @Test
+    void oneKeyCannotFillTheQueue() throws Exception {
+        // The test server queues one request behind the running one, and each caller may hold one.
+        // A long prompt keeps the engine busy (prefill) while the others arrive.
+        String slow = "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"" + "hello there ".repeat(6000) + "\"}]}";
+        CompletableFuture<HttpResponse<String>> running = Http.CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(Http.BASE + "/v1/chat/completions"))
+                .timeout(Duration.ofMinutes(3)).header("Content-Type", "application/json").header("Authorization", "Bearer " + Http.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(slow)).build(), HttpResponse.BodyHandlers.ofString());
+        for (int i = 0; i < 600 && !Http.get("/api/status").json().path("busy").asBoolean(); i++) Thread.sleep(50);
+        Http.Reply sameKey = Http.postJson("/v1/chat/completions", HELLO, Http.KEY);
+        Http.Reply otherKey = Http.postJson("/v1/chat/completions", HELLO, "it-key-2");
+        assertEquals(200, running.get().statusCode(), running.get().body());
+        assertEquals(429, sameKey.status(), sameKey.body());
+        assertTrue(sameKey.json().path("error").path("message").asText().contains("this caller"), sameKey.body());
+        assertTrue(sameKey.raw().headers().firstValue("Retry-After").isPresent());
+        assertEquals(200, otherKey.status(), "another key still gets the queue's place: " + otherKey.body());
+    }
 }

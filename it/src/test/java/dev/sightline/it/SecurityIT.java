@@ -177,7 +177,7 @@ class SecurityIT extends DeployedEar {
         String base = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], ";
         for (String field : List.of("\"max_tokens\": 99999999999", "\"max_tokens\": 1e400", "\"max_tokens\": 2.5", "\"max_tokens\": -1",
                 "\"max_tokens\": \"5\"", "\"max_completion_tokens\": 99999999999999999999999", "\"seed\": 1e30", "\"seed\": 0.5",
-                "\"temperature\": 1e400", "\"temperature\": \"hot\"", "\"top_p\": -0.0001", "\"sightline\": {\"num_crops\": 4294967297}")) {
+                "\"temperature\": 1e400", "\"temperature\": \"hot\"", "\"max_tokens\": 1e4011111111111111111111111", "\"top_p\": -0.0001", "\"sightline\": {\"num_crops\": 4294967297}")) {
             Http.Reply r = Http.postJson("/v1/chat/completions", base + field + "}");
             assertEquals(400, r.status(), field + ": " + r.body());
             assertEquals("invalid_request_error", r.json().path("error").path("type").asText(), field);

@@ -143,13 +143,22 @@ public final class ChatRequestParser {
         }
     }
 
+    /** The number's value; an exponent too large for any decimal (1e99999999999) is a 400 too. */
+    private static java.math.BigDecimal decimal(JsonNumber n, String message, String key) {
+        try {
+            return n.bigDecimalValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw ApiException.badRequest(message, key);
+        }
+    }
+
     /** An integral JSON number within [min, max] (any other number, huge ones included, is a 400). */
     static Long integer(JsonObject o, String key, long min, long max) {
         JsonValue v = o.get(key);
         if (v == null || v == JsonValue.NULL) return null;
         String range = "'" + key + "' must be an integer between " + min + " and " + max;
         if (!(v instanceof JsonNumber n)) throw ApiException.badRequest(range, key);
-        java.math.BigDecimal d = n.bigDecimalValue();
+        java.math.BigDecimal d = decimal(n, range, key);
         if (d.precision() - d.scale() > 20) throw ApiException.badRequest(range, key); // too many digits to be in range; no BigInteger blow-up
         java.math.BigDecimal lo = java.math.BigDecimal.valueOf(min), hi = java.math.BigDecimal.valueOf(max);
         if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0 || d.stripTrailingZeros().scale() > 0) throw ApiException.badRequest(range, key);
@@ -160,7 +169,7 @@ public final class ChatRequestParser {
         JsonValue v = o.get(key);
         if (v == null || v == JsonValue.NULL) return null;
         if (!(v instanceof JsonNumber n)) throw ApiException.badRequest("'" + key + "' must be a number", key);
-        double d = n.doubleValue();
+        double d = decimal(n, "'" + key + "' must be a finite number", key).doubleValue();
         if (!Double.isFinite(d)) throw ApiException.badRequest("'" + key + "' must be a finite number", key);
         return d;
     }

@@ -24,8 +24,8 @@ public class ChatRequestFuzzTest {
         JsonValue body;
         try (var reader = Json.createReader(new StringReader(new String(input, java.nio.charset.StandardCharsets.UTF_8)))) {
             body = reader.readValue();
-        } catch (JsonException notJson) {
-            return; // the server answers 400 before the parser runs
+        } catch (JsonException | NumberFormatException notJson) {
+            return; // the body reader fails (a number like 1e4011111111111111111111 included): the server answers 400 before the parser runs
         }
         if (!(body instanceof JsonObject request)) return;
         try {

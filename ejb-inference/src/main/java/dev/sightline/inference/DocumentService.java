@@ -18,7 +18,6 @@ import dev.sightline.moderation.ModerationResult;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
-import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +136,7 @@ public class DocumentService {
         List<RgbImage> pixels = new ArrayList<>();
         int[] faces = new int[shown.size()];
         for (int i = 0; i < shown.size(); i++) {
-            AnonymizedImage a = faceBlur.anonymize(rgb(shown.get(i).image()));
+            AnonymizedImage a = faceBlur.anonymize(shown.get(i).png()); // as any uploaded image
             pixels.add(a.image());
             faces[i] = a.faces().size();
         }
@@ -174,15 +173,5 @@ public class DocumentService {
             if (shown.contains(n)) cited.add(n);
         }
         return List.copyOf(cited);
-    }
-
-    /** PNG bytes of a rendered page, so it enters the face-blur stage like any uploaded image. */
-    private static byte[] rgb(BufferedImage img) {
-        try (var out = new java.io.ByteArrayOutputStream()) {
-            javax.imageio.ImageIO.write(img, "png", out);
-            return out.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,12 +1,10 @@
 package dev.sightline.ingest;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import javax.imageio.ImageIO;
 
 /**
  * The child process of {@link IsolatedIngestor}: reads one document on stdin, ingests it with the
@@ -38,16 +36,12 @@ public final class IngestWorker {
             for (Page p : d.pages()) {
                 answer.writeInt(p.number());
                 bytes(answer, p.text().getBytes(StandardCharsets.UTF_8));
-                ByteArrayOutputStream png = new ByteArrayOutputStream();
-                ImageIO.write(p.image(), "png", png);
-                bytes(answer, png.toByteArray());
+                bytes(answer, p.png());
             }
             answer.writeInt(d.images().size());
             for (IngestedDocument.EmbeddedImage im : d.images()) {
                 answer.writeInt(im.page());
-                ByteArrayOutputStream png = new ByteArrayOutputStream();
-                ImageIO.write(im.image(), "png", png);
-                bytes(answer, png.toByteArray());
+                bytes(answer, im.png());
             }
         } catch (IngestException e) {
             answer.writeByte(1);

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 /**
  * Ingestion in a child JVM ({@link IngestWorker}) with its own small heap: Tika 3 switches off
@@ -147,13 +146,13 @@ public final class IsolatedIngestor {
         for (int i = 0; i < n; i++) {
             int number = in.readInt();
             String text = new String(bytes(in), StandardCharsets.UTF_8);
-            pages.add(new Page(number, text, ImageIO.read(new ByteArrayInputStream(bytes(in)))));
+            pages.add(Page.encoded(number, text, bytes(in))); // decoded only if the page is shown
         }
         int m = in.readInt();
         List<IngestedDocument.EmbeddedImage> images = new ArrayList<>(m);
         for (int i = 0; i < m; i++) {
             int number = in.readInt();
-            images.add(new IngestedDocument.EmbeddedImage(number, ImageIO.read(new ByteArrayInputStream(bytes(in)))));
+            images.add(IngestedDocument.EmbeddedImage.encoded(number, bytes(in)));
         }
         return new IngestedDocument(type, total, pages, images);
     }

@@ -83,4 +83,19 @@ class IsolatedIngestorTest {
         after.removeAll(before);
         assertEquals(java.util.Set.of(), after);
     }
+
+    /** Pages cross from the worker as PNG bytes and become pixels only when asked for: 30 pages cost their PNGs, not 30 bitmaps. */
+    @Test
+    void pagesStayEncodedUntilShown() throws Exception {
+        byte[] pdf = IngestorTest.topicsPdf(30);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        IngestedDocument d = new IsolatedIngestor(LIMITS, 512, null).ingest(pdf);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(30, d.pages().size());
+        long pngs = d.pages().stream().mapToLong(p -> p.png().length).sum();
+        // One decoded page alone is 1344 × 1039 × 4 bytes (5.6 MB); all 30 would be 167 MB.
+        assertTrue(allocated < 3 * pngs + (16 << 20), "ingesting allocated " + allocated + " bytes for " + pngs + " bytes of PNG");
+        assertEquals(1344, Math.max(d.pages().get(7).image().getWidth(), d.pages().get(7).image().getHeight()), "a page decodes when asked");
+    }
 }

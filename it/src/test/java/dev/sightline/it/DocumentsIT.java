@@ -30,13 +30,17 @@ class DocumentsIT extends DeployedEar {
     }
 
     static HttpResponse<String> ask(byte[] doc, String question, boolean stream) throws Exception {
+        return ask(doc, question, stream, stream ? 40 : 8);
+    }
+
+    static HttpResponse<String> ask(byte[] doc, String question, boolean stream, int maxTokens) throws Exception {
         String boundary = "----sightline" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes());
         body.writeBytes(doc);
         body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\n" + question
                 + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\n" + stream
-                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n" + (stream ? 40 : 8)
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n" + maxTokens
                 + "\r\n--" + boundary + "--\r\n").getBytes());
         return Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/api/documents/ask")).timeout(Duration.ofMinutes(3))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + Http.KEY)

@@ -112,6 +112,10 @@ class FaceBlurIT extends DeployedEar {
             assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/other/astronaut.png")).status());
             assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/allowed/../other/astronaut.png")).status());
             assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18089/allowed/redirect.png")).status());
+            // Same host, another port; the host's name spelt otherwise; user info: not the allow-listed origin.
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://127.0.0.1:18090/allowed/astronaut.png")).status());
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://localhost:18089/allowed/astronaut.png")).status());
+            assertEquals(400, Http.postJson("/v1/chat/completions", body.formatted("http://x@127.0.0.1:18089/allowed/astronaut.png")).status());
         } finally {
             server.stop(0);
         }

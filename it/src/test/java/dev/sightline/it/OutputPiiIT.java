@@ -65,7 +65,7 @@ class OutputPiiIT {
     @Test
     void emailInADocumentAnswerIsReplacedPlainAndStreamed() throws Exception {
         byte[] pdf = DocumentsIT.topicsPdf(3);
-        var plain = DocumentsIT.ask(pdf, "Who should I contact about the audit?", false);
+        var plain = DocumentsIT.ask(pdf, "Who should I contact about the audit?", false, 40);
         assertEquals(200, plain.statusCode(), plain.body());
         assertFalse(plain.body().contains("contoso.org"), plain.body());
         // The answer says "page 2", a page it was shown: that is its citation.

@@ -2,7 +2,6 @@
 # Patches an unpacked Payara's domain1 for Sightline (idempotent):
 #  - JVM options the engine needs on JDK 25 (Vector API incubator module, FFM native access),
 #  - at most 64 KiB of a refused request's unread body swallowed before its connection closes,
-#  - HTTP/1.1 only on the application listeners (see below),
 #  - the HTTP worker pool (SIGHTLINE_HTTP_THREADS, default 64; Payara's default is 5): every open
 #    stream holds a worker while it writes, and health must still answer beside them,
 #  - the heap (SIGHTLINE_HEAP; default 4g, where bf16 weights are memory-mapped outside the heap,
@@ -40,9 +39,6 @@ xml = xml[:start] + block + xml[end:]
 cfg_end = xml.index("</config>")
 head, tail = xml[:cfg_end], xml[cfg_end:]
 head = re.sub(r'<http (?![^>]*max-swallowing-input-bytes)(?=[^>]*default-virtual-server="server")', '<http max-swallowing-input-bytes="65536" ', head)
-# HTTP/1.1 only: Grizzly's HTTP/2 (h2c upgrade) fails on bodies read through a ReadListener, which
-# is how every request body is read here; clients that offer h2c fall back to HTTP/1.1.
-head = re.sub(r'<http (?![^>]*http2-enabled)(?=[^>]*default-virtual-server="server")', '<http http2-enabled="false" ', head)
 xml = head + tail
 # The server-config's HTTP worker pool (the first one in the file).
 xml = re.sub(r'<thread-pool [^>]*name="http-thread-pool"[^>]*?(/>|></thread-pool>)',

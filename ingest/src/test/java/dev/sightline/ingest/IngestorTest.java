@@ -152,17 +152,23 @@ class IngestorTest {
         assertEquals(415, e.status());
     }
 
-    @Test
-    void zipBombIsRefusedBeforeParsing() throws Exception {
+    /** A DOCX-shaped zip whose document part is 300 MB of zeros (~300 KB compressed). */
+    static byte[] bombDocx() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(out)) {
             z.putNextEntry(new ZipEntry("[Content_Types].xml"));
             z.write("<Types/>".getBytes());
             z.putNextEntry(new ZipEntry("word/document.xml"));
             byte[] zeros = new byte[1 << 20];
-            for (int i = 0; i < 300; i++) z.write(zeros); // 300 MB of zeros, ~300 KB compressed
+            for (int i = 0; i < 300; i++) z.write(zeros);
         }
-        IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(out.toByteArray()));
+        return out.toByteArray();
+    }
+
+    @Test
+    void zipBombIsRefusedBeforeParsing() throws Exception {
+        byte[] bomb = bombDocx();
+        IngestException e = assertThrows(IngestException.class, () -> INGEST.ingest(bomb));
         assertEquals(422, e.status());
         assertTrue(e.getMessage().contains("zip bomb") || e.getMessage().contains("expands"), e.getMessage());
     }
@@ -173,15 +179,7 @@ class IngestorTest {
      */
     @Test
     void aBombListedOnlyBeyondJunkIsFoundThroughTheCentralDirectory() throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream z = new ZipOutputStream(out)) {
-            z.putNextEntry(new ZipEntry("[Content_Types].xml"));
-            z.write("<Types/>".getBytes());
-            z.putNextEntry(new ZipEntry("word/document.xml"));
-            byte[] zeros = new byte[1 << 20];
-            for (int i = 0; i < 300; i++) z.write(zeros);
-        }
-        byte[] zip = out.toByteArray();
+        byte[] zip = bombDocx();
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(zip).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int eocd = zip.length - 22;
         int cen = b.getInt(eocd + 16);

@@ -102,9 +102,59 @@ public class RequestBodyFilter implements Filter {
                     "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
             return;
         }
+        if (req.getHeader("Upgrade") != null) {
+            // An HTTP/2 upgrade attempt (Java's HttpClient sends one with every request over http://):
+            // Grizzly moves the connection to HTTP/2 with this request on it, and a ReadListener on
+            // its body breaks that hand-over, so this body is read in place, with the same limits.
+            readInPlace(req, resp, chain, declared);
+            return;
+        }
         AsyncContext async = req.startAsync(req, resp);
         async.setTimeout(0); // the reader's own deadline below ends a stalled read
         new Reader(async, req, resp, req.getInputStream()).start();
+    }
+
+    /**
+     * Reads a body on this thread: counted against the size limit and the shared budget, and
+     * checked against the deadline and the minimum rate after every read (a client that sends
+     * nothing at all holds the thread until the connector's read timeout).
+     */
+    private void readInPlace(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, long declared) throws IOException, ServletException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 1 << 20) : 8192);
+        long total = 0, started = System.nanoTime();
+        byte[] buf = new byte[65536];
+        ServletInputStream in = req.getInputStream();
+        boolean complete = false;
+        try {
+            for (int n; (n = in.read(buf)) != -1; ) {
+                if (total + n > maxBytes) {
+                    refuse(req, resp, Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", "request body exceeds the limit of " + maxBytes + " bytes");
+                    return;
+                }
+                if (buffered.addAndGet(n) > bufferBudget) {
+                    buffered.addAndGet(-n);
+                    resp.setHeader("Retry-After", "5");
+                    refuse(req, resp, Response.Status.SERVICE_UNAVAILABLE, "invalid_request_error", "the server is reading too many request bodies; retry shortly");
+                    return;
+                }
+                total += n;
+                bytes.write(buf, 0, n);
+                double seconds = (System.nanoTime() - started) / 1e9;
+                if (seconds > timeoutSeconds || seconds > GRACE_SECONDS && total < minRate * seconds) {
+                    refuse(req, resp, Response.Status.REQUEST_TIMEOUT, "invalid_request_error", "the request body arrives too slowly");
+                    return;
+                }
+            }
+            complete = true;
+        } finally {
+            if (!complete) buffered.addAndGet(-total); // refused or failed: the bytes read so far are dropped
+        }
+        Body body = new Body(bytes.toByteArray(), total);
+        try {
+            chain.doFilter(new BufferedRequest(req, body), resp);
+        } finally {
+            body.release();
+        }
     }
 
     /** One body being read: the bytes so far, its deadline check, and the memory it holds. */

@@ -111,7 +111,7 @@ public class RequestBodyFilter implements Filter {
         }
         AsyncContext async = req.startAsync(req, resp);
         async.setTimeout(0); // the reader's own deadline below ends a stalled read
-        new Reader(async, req, resp, req.getInputStream()).start();
+        new Reader(async, req, resp, declared).start();
     }
 
     /**
@@ -120,40 +120,82 @@ public class RequestBodyFilter implements Filter {
      * nothing at all holds the thread until the connector's read timeout).
      */
     private void readInPlace(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, long declared) throws IOException, ServletException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 1 << 20) : 8192);
-        long total = 0, started = System.nanoTime();
+        Intake intake = new Intake(declared);
         byte[] buf = new byte[65536];
         ServletInputStream in = req.getInputStream();
         boolean complete = false;
         try {
             for (int n; (n = in.read(buf)) != -1; ) {
-                if (total + n > maxBytes) {
-                    refuse(req, resp, Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", "request body exceeds the limit of " + maxBytes + " bytes");
-                    return;
-                }
-                if (buffered.addAndGet(n) > bufferBudget) {
-                    buffered.addAndGet(-n);
-                    resp.setHeader("Retry-After", "5");
-                    refuse(req, resp, Response.Status.SERVICE_UNAVAILABLE, "invalid_request_error", "the server is reading too many request bodies; retry shortly");
-                    return;
-                }
-                total += n;
-                bytes.write(buf, 0, n);
-                double seconds = (System.nanoTime() - started) / 1e9;
-                if (seconds > timeoutSeconds || seconds > GRACE_SECONDS && total < minRate * seconds) {
-                    refuse(req, resp, Response.Status.REQUEST_TIMEOUT, "invalid_request_error", "the request body arrives too slowly");
+                Refusal r = intake.accept(buf, n);
+                if (r == null) r = intake.pace();
+                if (r != null) {
+                    r.send(req, resp);
                     return;
                 }
             }
             complete = true;
         } finally {
-            if (!complete) buffered.addAndGet(-total); // refused or failed: the bytes read so far are dropped
+            if (!complete) intake.release(); // refused or failed: the bytes read so far are dropped
         }
-        Body body = new Body(bytes.toByteArray(), total);
+        Body body = intake.body();
         try {
             chain.doFilter(new BufferedRequest(req, body), resp);
         } finally {
             body.release();
+        }
+    }
+
+    /** Why a body is refused: the status and the message the client gets. */
+    private record Refusal(Response.Status status, String message) {
+        void send(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            if (status == Response.Status.SERVICE_UNAVAILABLE) resp.setHeader("Retry-After", "5");
+            refuse(req, resp, status, "invalid_request_error", message);
+        }
+    }
+
+    /**
+     * The bytes of one body as they arrive, whichever way they are read: counted against the size
+     * limit and the shared budget, and their pace held to the deadline and the minimum rate.
+     */
+    private final class Intake {
+        private final ByteArrayOutputStream bytes;
+        private final long started = System.nanoTime();
+        private volatile long total;
+
+        Intake(long declared) {
+            bytes = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 1 << 20) : 8192);
+        }
+
+        /** Takes {@code n} more bytes, or says why the body is refused (those bytes not taken). */
+        Refusal accept(byte[] buf, int n) {
+            if (total + n > maxBytes) return new Refusal(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body exceeds the limit of " + maxBytes + " bytes");
+            if (buffered.addAndGet(n) > bufferBudget) {
+                buffered.addAndGet(-n);
+                return new Refusal(Response.Status.SERVICE_UNAVAILABLE, "the server is reading too many request bodies; retry shortly");
+            }
+            bytes.write(buf, 0, n);
+            total += n;
+            return null;
+        }
+
+        /** Null while the body keeps to its deadline and, after the first seconds, to the minimum rate. */
+        Refusal pace() {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (seconds > timeoutSeconds) return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body did not arrive within " + timeoutSeconds + " s");
+            if (seconds > GRACE_SECONDS && total < minRate * seconds) {
+                return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body arrives slower than " + minRate + " bytes per second");
+            }
+            return null;
+        }
+
+        /** Gives up the bytes taken so far. */
+        void release() {
+            buffered.addAndGet(-total);
+        }
+
+        /** The whole body, its bytes now the Body's to release. */
+        Body body() {
+            return new Body(bytes.toByteArray(), total);
         }
     }
 
@@ -163,17 +205,16 @@ public class RequestBodyFilter implements Filter {
         private final HttpServletRequest req;
         private final HttpServletResponse resp;
         private final ServletInputStream in;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final Intake intake;
         private final AtomicBoolean finished = new AtomicBoolean();
-        private final long started = System.nanoTime();
-        private volatile long total;
         private ScheduledFuture<?> check;
 
-        Reader(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ServletInputStream in) {
+        Reader(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, long declared) throws IOException {
             this.async = async;
             this.req = req;
             this.resp = resp;
-            this.in = in;
+            this.in = req.getInputStream();
+            this.intake = new Intake(declared);
         }
 
         void start() {
@@ -182,12 +223,8 @@ public class RequestBodyFilter implements Filter {
         }
 
         private void checkProgress() {
-            double seconds = (System.nanoTime() - started) / 1e9;
-            if (seconds > timeoutSeconds) {
-                fail(Response.Status.REQUEST_TIMEOUT, "the request body did not arrive within " + timeoutSeconds + " s");
-            } else if (seconds > GRACE_SECONDS && total < minRate * seconds) {
-                fail(Response.Status.REQUEST_TIMEOUT, "the request body arrives slower than " + minRate + " bytes per second");
-            }
+            Refusal r = intake.pace();
+            if (r != null) fail(r);
         }
 
         @Override
@@ -196,18 +233,11 @@ public class RequestBodyFilter implements Filter {
             while (!finished.get() && in.isReady()) {
                 int n = in.read(buf);
                 if (n < 0) return;
-                if (total + n > maxBytes) {
-                    fail(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body exceeds the limit of " + maxBytes + " bytes");
+                Refusal r = intake.accept(buf, n);
+                if (r != null) {
+                    fail(r);
                     return;
                 }
-                if (buffered.addAndGet(n) > bufferBudget) {
-                    buffered.addAndGet(-n);
-                    resp.setHeader("Retry-After", "5");
-                    fail(Response.Status.SERVICE_UNAVAILABLE, "the server is reading too many request bodies; retry shortly");
-                    return;
-                }
-                bytes.write(buf, 0, n);
-                total += n;
             }
         }
 
@@ -215,7 +245,7 @@ public class RequestBodyFilter implements Filter {
         public void onAllDataRead() {
             if (!finished.compareAndSet(false, true)) return;
             check.cancel(false);
-            req.setAttribute(BODY, new Body(bytes.toByteArray(), total));
+            req.setAttribute(BODY, intake.body());
             async.dispatch();
         }
 
@@ -223,16 +253,16 @@ public class RequestBodyFilter implements Filter {
         public void onError(Throwable t) {
             if (!finished.compareAndSet(false, true)) return;
             check.cancel(false);
-            buffered.addAndGet(-total);
+            intake.release();
             async.complete(); // the connection failed: nobody to answer
         }
 
-        private void fail(Response.Status status, String message) {
+        private void fail(Refusal refusal) {
             if (!finished.compareAndSet(false, true)) return;
             check.cancel(false);
-            buffered.addAndGet(-total);
+            intake.release();
             try {
-                refuse(req, resp, status, "invalid_request_error", message);
+                refusal.send(req, resp);
             } catch (IOException | IllegalStateException ignored) {
                 // the client is gone
             } finally {

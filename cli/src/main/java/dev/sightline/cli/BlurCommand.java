@@ -28,13 +28,12 @@ final class BlurCommand implements Callable<Integer> {
     @Option(names = "--mask", defaultValue = "box", description = "box or ellipse") String mask;
     @Option(names = "--scale", defaultValue = "1.3", description = "mask size relative to the detected box") double scale;
     @Option(names = "--threshold", defaultValue = "0.8", description = "detection score threshold") float threshold;
-    @Option(names = "--model", description = "YuNet ONNX model (default: $SIGHTLINE_FACE_MODEL)") Path model;
+    @Option(names = "--model", description = "YuNet ONNX model (default: $SIGHTLINE_FACE_MODEL, else the bundled YuNet)") Path model;
     @Option(names = "--json", description = "one JSON object per image: faces (box, score), output file, timing") boolean json;
 
     @Override
     public Integer call() throws Exception {
         Path m = model != null ? model : System.getenv("SIGHTLINE_FACE_MODEL") == null ? null : Path.of(System.getenv("SIGHTLINE_FACE_MODEL"));
-        if (m == null) throw new Main.UserError("no face model: pass --model or set SIGHTLINE_FACE_MODEL (YuNet face_detection_yunet_2023mar.onnx)");
         Anonymizer.Mode md;
         Anonymizer.Mask mk;
         try {
@@ -45,7 +44,7 @@ final class BlurCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         try (FaceBlur blur = FaceBlur.create(m, new Anonymizer(md, mk, scale), threshold, FaceBlur.FailurePolicy.REFUSE)) {
-            if (!blur.available()) throw new Main.UserError("face detector could not be loaded from " + m);
+            if (!blur.available()) throw new Main.UserError("face detector could not be loaded from " + (m == null ? "the bundled model" : m));
             for (Path in : inputs) {
                 if (!Files.isRegularFile(in)) throw new Main.UserError("no such image: " + in);
                 byte[] bytes = Files.readAllBytes(in);

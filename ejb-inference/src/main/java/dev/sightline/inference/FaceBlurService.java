@@ -82,8 +82,8 @@ public class FaceBlurService {
     /** Decodes encoded image bytes and anonymises every face (fails closed per policy). */
     public AnonymizedImage anonymize(byte[] encoded) {
         if (!stage.available() && policy == FaceBlur.FailurePolicy.REFUSE) {
-            throw new SafetyUnavailableException("images are refused: no face detector is configured on this server "
-                    + "(sightline.face.model); faces cannot be anonymised");
+            throw new SafetyUnavailableException("images are refused: the configured face detector (sightline.face.model) "
+                    + "could not be loaded; faces cannot be anonymised");
         }
         RgbImage img = ImageDecoder.decode(encoded);
         int orientation = Orientation.of(encoded);

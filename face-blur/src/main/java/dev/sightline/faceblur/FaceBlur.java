@@ -46,10 +46,15 @@ public final class FaceBlur implements AutoCloseable {
         this.policy = policy;
     }
 
-    /** Builds the stage; a detector that cannot be loaded is remembered, and every image is refused (or passed, per policy). */
+    /**
+     * Builds the stage with the YuNet model at {@code model}, or the bundled one when it is null; a
+     * detector that cannot be loaded is remembered, and every image is refused (or passed, per policy).
+     */
     public static FaceBlur create(java.nio.file.Path model, Anonymizer anonymizer, float threshold, FailurePolicy policy) {
         try {
-            return new FaceBlur(new YuNetFaceDetector(model), null, anonymizer, threshold, policy);
+            // No model configured: the detector this module ships. A configured one that is missing or
+            // broken is not replaced by it: the setting is wrong, and the stage fails closed.
+            return new FaceBlur(model == null ? YuNetFaceDetector.bundled() : new YuNetFaceDetector(model), null, anonymizer, threshold, policy);
         } catch (FaceBlurException e) {
             LOG.severe("Face detector unavailable: " + e.getMessage() + (policy == FailurePolicy.REFUSE ? " — images will be refused" : " — images pass UNBLURRED"));
             return new FaceBlur(null, e.getMessage(), anonymizer, threshold, policy);

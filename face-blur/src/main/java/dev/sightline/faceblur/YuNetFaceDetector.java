@@ -30,13 +30,38 @@ public final class YuNetFaceDetector implements FaceDetector {
     private final Path model;
     private final FaceDetectorYN yn;
 
+    private static final String BUNDLED = "yunet/yunet_n_640_640.onnx";
+
+    /**
+     * The detector shipped in this module (see yunet/SOURCE.md beside this class), copied once to a
+     * temporary file because OpenCV loads models from paths.
+     */
+    public static synchronized YuNetFaceDetector bundled() {
+        try (java.io.InputStream in = YuNetFaceDetector.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) throw new FaceBlurException("the bundled face detector " + BUNDLED + " is missing from the face-blur jar");
+            Path tmp = Files.createTempFile("sightline-yunet-", ".onnx");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return new YuNetFaceDetector(tmp, "bundled " + Path.of(BUNDLED).getFileName());
+        } catch (java.io.IOException e) {
+            throw new FaceBlurException("the bundled face detector could not be unpacked: " + e.getMessage(), e);
+        }
+    }
+
+    private final String label;
+
     public YuNetFaceDetector(Path model) {
+        this(model, model == null ? null : String.valueOf(model.getFileName()));
+    }
+
+    private YuNetFaceDetector(Path model, String label) {
         if (model == null || !Files.isRegularFile(model)) {
             throw new FaceBlurException("face detector model not found: " + model
                     + " (set sightline.face.model to YuNet's face_detection_yunet_2023mar.onnx)");
         }
         OpenCv.load();
         this.model = model;
+        this.label = label;
         try {
             this.yn = FaceDetectorYN.create(model.toString(), "", new Size(320, 320), 0.5f, NMS, 5000);
         } catch (RuntimeException e) {
@@ -46,7 +71,7 @@ public final class YuNetFaceDetector implements FaceDetector {
 
     @Override
     public String name() {
-        return "yunet(" + model.getFileName() + ")";
+        return "yunet(" + label + ")";
     }
 
     @Override

@@ -217,6 +217,21 @@ class FaceBlurTest {
         }
     }
 
+    /** No model configured: the detector shipped in the jar, which finds the labelled faces. */
+    @Test
+    void theBundledDetectorNeedsNoConfiguration() throws Exception {
+        try (FaceBlur b = FaceBlur.create(null, new Anonymizer(Anonymizer.Mode.GAUSSIAN, Anonymizer.Mask.BOX, 1.3), THRESHOLD, FaceBlur.FailurePolicy.REFUSE)) {
+            assertTrue(b.available());
+            assertTrue(b.detectorName().contains("bundled"), b.detectorName());
+            for (var e : HAND_LABELLED.entrySet()) {
+                Photos.Rgb img = Photos.load(e.getKey());
+                FaceBlur.Result r = b.process(img.rgb(), img.width(), img.height(), 1);
+                assertEquals(1, r.facesAnonymized(), e.getKey());
+                assertTrue(detail(r.rgb(), r.width(), e.getValue()) < MAX_DETAIL_LEFT * detail(img.rgb(), img.width(), e.getValue()), e.getKey());
+            }
+        }
+    }
+
     @Test
     void failsClosedWithoutADetector(@TempDir Path tmp) throws Exception {
         Photos.Rgb img = Photos.load("astronaut.png");

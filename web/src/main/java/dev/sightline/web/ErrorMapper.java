@@ -71,6 +71,12 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         Integer retryAfter = null;
         String code = null;
         String requestId = null;
+        Throwable tooLarge = ex;
+        while (tooLarge != null && !(tooLarge instanceof RequestBodyFilter.BodyTooLargeException)) tooLarge = tooLarge.getCause();
+        if (tooLarge != null) {
+            e = new ApiException(Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", tooLarge.getMessage(), null);
+            message = e.getMessage();
+        }
         if (e instanceof ApiException a) {
             status = a.status();
             type = a.type();

@@ -104,9 +104,10 @@ public class RequestBodyFilter implements Filter {
         }
         if (req.getHeader("Upgrade") != null) {
             // An HTTP/2 upgrade attempt (Java's HttpClient sends one with every request over http://):
-            // Grizzly moves the connection to HTTP/2 with this request on it, and a ReadListener on
-            // its body breaks that hand-over, so this body is read in place, with the same limits.
-            readInPlace(req, resp, chain, declared);
+            // Grizzly moves the connection to HTTP/2 with this request on it, and reading its body here
+            // (through a ReadListener, or in one go before the application) loses or truncates it.
+            // The application reads it as it always did, through a stream that stops at the size limit.
+            chain.doFilter(new LimitedRequest(req, maxBytes), resp);
             return;
         }
         AsyncContext async = req.startAsync(req, resp);
@@ -114,34 +115,63 @@ public class RequestBodyFilter implements Filter {
         new Reader(async, req, resp, declared).start();
     }
 
-    /**
-     * Reads a body on this thread: counted against the size limit and the shared budget, and
-     * checked against the deadline and the minimum rate after every read (a client that sends
-     * nothing at all holds the thread until the connector's read timeout).
-     */
-    private void readInPlace(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, long declared) throws IOException, ServletException {
-        Intake intake = new Intake(declared);
-        byte[] buf = new byte[65536];
-        ServletInputStream in = req.getInputStream();
-        boolean complete = false;
-        try {
-            for (int n; (n = in.read(buf)) != -1; ) {
-                Refusal r = intake.accept(buf, n);
-                if (r == null) r = intake.pace();
-                if (r != null) {
-                    r.send(req, resp);
-                    return;
-                }
-            }
-            complete = true;
-        } finally {
-            if (!complete) intake.release(); // refused or failed: the bytes read so far are dropped
+    /** Thrown by a {@link LimitedRequest}'s stream past the limit; the error mapper answers 413. */
+    static final class BodyTooLargeException extends IOException {
+        BodyTooLargeException(long limit) {
+            super("request body exceeds the limit of " + limit + " bytes");
         }
-        Body body = intake.body();
-        try {
-            chain.doFilter(new BufferedRequest(req, body), resp);
-        } finally {
-            body.release();
+    }
+
+    /** The request with its own stream, counted: reading past {@code limit} bytes fails. */
+    private static final class LimitedRequest extends HttpServletRequestWrapper {
+        private final long limit;
+        private ServletInputStream stream;
+
+        LimitedRequest(HttpServletRequest r, long limit) {
+            super(r);
+            this.limit = limit;
+        }
+
+        @Override
+        public synchronized ServletInputStream getInputStream() throws IOException {
+            if (stream != null) return stream;
+            ServletInputStream in = super.getInputStream();
+            stream = new ServletInputStream() {
+                private long count;
+
+                private int counted(int n) throws IOException {
+                    if (n > 0 && (count += n) > limit) throw new BodyTooLargeException(limit);
+                    return n;
+                }
+
+                @Override
+                public int read() throws IOException {
+                    int b = in.read();
+                    if (b >= 0) counted(1);
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return counted(in.read(b, off, len));
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return in.isReady();
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    in.setReadListener(listener);
+                }
+            };
+            return stream;
         }
     }
 

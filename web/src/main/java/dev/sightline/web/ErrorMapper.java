@@ -71,10 +71,10 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         Integer retryAfter = null;
         String code = null;
         String requestId = null;
-        Throwable tooLarge = ex;
-        while (tooLarge != null && !(tooLarge instanceof RequestBodyFilter.BodyTooLargeException)) tooLarge = tooLarge.getCause();
-        if (tooLarge != null) {
-            e = new ApiException(Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", tooLarge.getMessage(), null);
+        Throwable body = ex;
+        while (body != null && !(body instanceof RequestBodyFilter.BodyRefusedException)) body = body.getCause();
+        if (body instanceof RequestBodyFilter.BodyRefusedException refused) {
+            e = new ApiException(refused.status, "invalid_request_error", refused.getMessage(), null);
             message = e.getMessage();
         }
         if (e instanceof ApiException a) {

@@ -43,6 +43,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>bodies being read or held share {@code sightline.request.buffered-bytes} of memory; a body
  *       that does not fit is answered 503 with Retry-After.</li>
  * </ul>
+ * HTTP/2 requests (and h2c upgrades) are the exception: the application reads them on its worker,
+ * with the size limit and the declared length enforced but no deadline (see {@code doFilter}).
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true, dispatcherTypes = {DispatcherType.REQUEST, DispatcherType.ASYNC})
 public class RequestBodyFilter implements Filter {
@@ -102,11 +104,12 @@ public class RequestBodyFilter implements Filter {
                     "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
             return;
         }
-        if (req.getHeader("Upgrade") != null) {
-            // An HTTP/2 upgrade attempt (Java's HttpClient sends one with every request over http://):
-            // Grizzly moves the connection to HTTP/2 with this request on it, and reading its body here
-            // (through a ReadListener, or in one go before the application) loses or truncates it.
-            // The application reads it as it always did, through a stream that stops at the size limit.
+        if (req.getHeader("Upgrade") != null || req.getProtocol().startsWith("HTTP/2")) {
+            // HTTP/2, and the HTTP/1.1 request that upgrades to it (Java's HttpClient offers h2c on every
+            // request over http://): Grizzly's ReadListener reports a stream's body complete when the
+            // stream's flow-control window is used up, so bodies over 64 KiB arrived cut. The application
+            // reads these bodies on its worker, through a stream that enforces the size limit and the
+            // declared length.
             chain.doFilter(new LimitedRequest(req, maxBytes), resp);
             return;
         }
@@ -115,14 +118,31 @@ public class RequestBodyFilter implements Filter {
         new Reader(async, req, resp, declared).start();
     }
 
-    /** Thrown by a {@link LimitedRequest}'s stream past the limit; the error mapper answers 413. */
-    static final class BodyTooLargeException extends IOException {
-        BodyTooLargeException(long limit) {
-            super("request body exceeds the limit of " + limit + " bytes");
+    /** Thrown by a {@link LimitedRequest}'s stream; the error mapper answers with its status. */
+    static class BodyRefusedException extends IOException {
+        final Response.Status status;
+
+        BodyRefusedException(Response.Status status, String message) {
+            super(message);
+            this.status = status;
         }
     }
 
-    /** The request with its own stream, counted: reading past {@code limit} bytes fails. */
+    /** Past the size limit: 413. */
+    static final class BodyTooLargeException extends BodyRefusedException {
+        BodyTooLargeException(long limit) {
+            super(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body exceeds the limit of " + limit + " bytes");
+        }
+    }
+
+    /** The stream ended before the declared Content-Length: 400 saying so, rather than a parse error at some offset. */
+    static final class BodyTruncatedException extends BodyRefusedException {
+        BodyTruncatedException(long read, long declared) {
+            super(Response.Status.BAD_REQUEST, "the request body ended after " + read + " of its " + declared + " declared bytes");
+        }
+    }
+
+    /** The request with its own stream, counted: reading past {@code limit} bytes, or ending short of the declared length, fails. */
     private static final class LimitedRequest extends HttpServletRequestWrapper {
         private final long limit;
         private ServletInputStream stream;
@@ -136,18 +156,20 @@ public class RequestBodyFilter implements Filter {
         public synchronized ServletInputStream getInputStream() throws IOException {
             if (stream != null) return stream;
             ServletInputStream in = super.getInputStream();
+            long declared = getContentLengthLong();
             stream = new ServletInputStream() {
                 private long count;
 
                 private int counted(int n) throws IOException {
                     if (n > 0 && (count += n) > limit) throw new BodyTooLargeException(limit);
+                    if (n < 0 && declared >= 0 && count < declared) throw new BodyTruncatedException(count, declared);
                     return n;
                 }
 
                 @Override
                 public int read() throws IOException {
                     int b = in.read();
-                    if (b >= 0) counted(1);
+                    counted(b < 0 ? -1 : 1);
                     return b;
                 }
 

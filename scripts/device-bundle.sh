@@ -18,7 +18,7 @@ rm -rf "$OUT"; mkdir -p "$OUT/lib" "$OUT/golden"
 mvn -B -ntp -q -pl cli dependency:build-classpath -Dmdep.outputFile="$OUT/cp.txt" >/dev/null
 tr ':' '\n' < "$OUT/cp.txt" | while read -r jar; do
   case $(basename "$jar") in
-    sightline-gpu-*|sightline-ejb-inference-*|picocli-*|jackson-core-*|jackson-databind-*|jackson-annotations-*|aparapi-*|bcel-*|scala-library-*|commons-lang3-*)
+    sightline-gpu-*|sightline-engine-*|twelvemonkeys-*|imageio-*|common-*|picocli-*|jackson-core-*|jackson-databind-*|jackson-annotations-*|aparapi-*|bcel-*|scala-library-*|commons-lang3-*)
       cp "$jar" "$OUT/lib/" ;;
   esac
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A long fuzzing run of one target (the same fuzz tests bin/test runs for 15 s each):
 #   scripts/fuzz.sh web ChatRequestFuzzTest [seconds]
-#   scripts/fuzz.sh ejb-inference SafeTensorsHeaderFuzzTest|TokenizerFuzzTest|ImageDecoderFuzzTest [seconds]
+#   scripts/fuzz.sh engine SafeTensorsHeaderFuzzTest|TokenizerFuzzTest|ImageDecoderFuzzTest [seconds]
 #   scripts/fuzz.sh ingest ArchiveScreenFuzzTest [seconds]
 # Findings are written to target/fuzz/<target>/ (crash-*); copy one into the test's Inputs
 # directory under src/test/resources to keep it as a regression test.

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-blur", mixinStandardHelpOptions = true, description = "Measure the face-blur stage (ms per megapixel).")
 final class BenchBlurCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "YuNet ONNX model") Path model;
+    @Option(names = "--model", description = "YuNet ONNX model (default: the one bundled with face-blur)") Path model;
     @Option(names = "--photo", required = true, description = "a photo with a face (pasted onto each canvas)") Path photo;
     @Option(names = "--iterations", defaultValue = "5") int iterations;
 
@@ -28,7 +28,7 @@ final class BenchBlurCommand implements Callable<Integer> {
         BufferedImage face = ImageIO.read(photo.toFile());
         if (face == null) throw new Main.UserError("cannot read " + photo);
         try (FaceBlur blur = FaceBlur.create(model, new Anonymizer(Anonymizer.Mode.GAUSSIAN, Anonymizer.Mask.BOX, 1.3), 0.8f, FaceBlur.FailurePolicy.REFUSE)) {
-            if (!blur.available()) throw new Main.UserError("face detector could not be loaded from " + model);
+            if (!blur.available()) throw new Main.UserError("face detector could not be loaded from " + (model == null ? "the bundled model" : model));
             System.out.printf("detector %s, %d threads available%n", blur.detectorName(), Runtime.getRuntime().availableProcessors());
             System.out.println("| image | megapixels | faces | median ms | ms / MP |");
             System.out.println("|---|---|---|---|---|");

@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
                             + "ratios are against the read-only stream over %d MiB and the FMA peak (12 chains)%n",
                             t, F.vectorBitSize(), limits.triad() / 1e9, limits.bufferBytes() >> 20);
                 }
-                long bytesPerToken = m.decodeBytesPerToken();
+                long bytesPerToken = ModelCosts.decodeBytesPerToken(m);
                 // Decode: a short prompt, then N greedy tokens (stop tokens ignored so N is exact). A first
                 // short generation lets the JIT compile the kernels: a server measures in steady state.
                 PreparedPrompt shortPrompt = e.prepare(List.of(new ChatMessage("user", "Hello")), List.of(), 4);
@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
                 String words = String.join(" ", java.util.Collections.nCopies(promptTokens, "word"));
                 PreparedPrompt longPrompt = e.prepare(List.of(new ChatMessage("user", words)), List.of(), 4);
                 int n = longPrompt.inputIds().length;
-                double prefillFlops = m.prefillFlops(n);
+                double prefillFlops = ModelCosts.prefillFlops(m.config(), n);
                 // Vision: one 336×336 crop through the CLIP tower.
                 var processed = e.imageProcessor().process(new RgbImage(336, 336, new byte[336 * 336 * 3]), 1);
                 var vision = m.imageEmbedding().vision();
@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
                     GenerationResult p = e.generate(longPrompt, new SamplingParams(decodeTokens, null, null, null, null, java.util.Set.of()), (id, s) -> {});
                     double prefillS = p.prefillNanos() / 1e9;
                     double longTps = (p.generatedIds().size() - 1) / (p.decodeNanos() / 1e9);
-                    double longBytes = bytesPerToken + m.kvBytesPerPosition() * (n + (p.generatedIds().size() - 1) / 2.0); // mean context
+                    double longBytes = bytesPerToken + ModelCosts.kvBytesPerPosition(m) * (n + (p.generatedIds().size() - 1) / 2.0); // mean context
                     longDecode[r] = longBytes * longTps / bw;
                     double p1 = peak.getAsDouble();
                     Replay g = cpu ? replay(be, gemms, n, gemmBuffers, limits::fmaProbe) : null;
@@ -155,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 System.out.printf("decode (%s): %.2f GB/token; %s of the bandwidth measured around it%n", quantize, bytesPerToken / 1e9, summary(decode));
                 System.out.printf("decode after the %d-token prompt (its KV cache %.2f MB a position, %.2f GB/token more): %s of that round's bandwidth%n",
-                        n, m.kvBytesPerPosition() / 1e6, m.kvBytesPerPosition() * (double) n / 1e9, summary(longDecode));
+                        n, ModelCosts.kvBytesPerPosition(m) / 1e6, ModelCosts.kvBytesPerPosition(m) * (double) n / 1e9, summary(longDecode));
                 if (cpu) {
                     System.out.printf("decode GEMV on cached weights (the kernel's own limit): %s of that bandwidth%n", summary(kernel));
                     System.out.printf("decode if memory and that kernel did not overlap, 1/(1/C + 1/M): %s of the bandwidth%n", summary(serial));

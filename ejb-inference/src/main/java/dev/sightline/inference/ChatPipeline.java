@@ -1,9 +1,9 @@
 package dev.sightline.inference;
 
-import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.safety.ContentBlockedException;
+import dev.sightline.inference.safety.ModerationReport;
 import dev.sightline.inference.safety.ModerationService;
 import dev.sightline.moderation.Direction;
 import dev.sightline.moderation.ModerationResult;
@@ -12,13 +12,13 @@ import jakarta.ejb.Stateless;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * The request path after the web layer: input moderation → face blur on every image → inference
- * (queue → engine); {@link #moderateOutput} is the last stage for a complete answer (streams use
- * a {@link dev.sightline.moderation.StreamingGuard}). A blocked input never reaches the engine.
+ * The whole path of a chat request, there and back: input moderation → face blur on every image →
+ * the engine's queue, then every generated token through stop sequences and output moderation to
+ * the caller's {@link AnswerSink}, and one audit row per direction. A blocked input never reaches
+ * the engine; nothing reaches the caller that output moderation has not passed.
  */
 @Stateless
 public class ChatPipeline {
@@ -31,9 +31,7 @@ public class ChatPipeline {
     @EJB
     ModerationService moderation;
 
-    public record Submitted(String requestId, CompletableFuture<GenerateResponse> response, List<AnonymizedImage> images, ModerationResult input) {}
-
-    public Submitted submit(ChatCommand cmd, GenerationListener listener) {
+    public PendingAnswer submit(ChatCommand cmd, AnswerSink sink) {
         String requestId = UUID.randomUUID().toString();
         inference.checkAdmission(); // a full queue refuses before any moderation, decoding or face blur
         // The whole conversation the model will read, assistant and system turns included: a request
@@ -49,12 +47,18 @@ public class ChatPipeline {
         for (byte[] encoded : cmd.encodedImages()) images.add(faceBlur.anonymize(encoded));
         List<RgbImage> pixels = images.stream().map(AnonymizedImage::image).toList();
         GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), cmd.sampling(), cmd.caller());
-        return new Submitted(requestId, inference.submit(req, listener), images, input);
+        return generate(requestId, req, cmd.stops(), sink, images, ModerationReport.of(input));
     }
 
-    /** Output moderation of a complete answer (audited). */
-    public ModerationResult moderateOutput(String requestId, String text) {
-        return moderation.moderate(requestId, text, Direction.OUTPUT);
+    /**
+     * Queues a screened request and returns its pending answer: the one way back from the engine, for
+     * chat, images and documents alike.
+     */
+    public PendingAnswer generate(String requestId, GenerateRequest req, StopSequences stops, AnswerSink sink,
+                                  List<AnonymizedImage> images, ModerationReport input) {
+        AnswerStream stream = new AnswerStream(stops, moderation.streamGuard(), sink);
+        return new PendingAnswer(requestId, images, input, inference.submit(req, stream), stream,
+                (id, s) -> moderation.recordOutput(id, s.guard().result(), s.generated()));
     }
 
     static String describe(ModerationResult r) {

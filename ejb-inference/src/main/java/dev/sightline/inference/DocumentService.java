@@ -1,6 +1,5 @@
 package dev.sightline.inference;
 
-import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
@@ -11,6 +10,7 @@ import dev.sightline.ingest.IsolatedIngestor;
 import dev.sightline.ingest.Page;
 import dev.sightline.ingest.PageSelector;
 import dev.sightline.inference.safety.ContentBlockedException;
+import dev.sightline.inference.safety.ModerationReport;
 import dev.sightline.inference.safety.ModerationService;
 import dev.sightline.moderation.Category;
 import dev.sightline.moderation.Direction;
@@ -23,15 +23,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.util.concurrent.Semaphore;
 
 /**
  * Document Q&A: ingest (type from the bytes, bounded) → pick the pages for the image budget →
  * every page image through the face-blur stage → the question with "Page N of M" labels →
- * engine → output moderation → the pages cited (only pages that were shown count).
+ * the chat pipeline's way to the engine and back (output moderation, audit) → the pages cited.
  */
 @Stateless
 public class DocumentService {
@@ -46,6 +46,9 @@ public class DocumentService {
     @EJB
     ModerationService moderation;
 
+    @EJB
+    ChatPipeline pipeline;
+
     @Inject
     @ConfigProperty(name = "sightline.documents.max-images", defaultValue = "16")
     int imageBudget;
@@ -56,7 +59,7 @@ public class DocumentService {
     int maxConcurrent;
 
     private static final Object PERMITS_LOCK = new Object();
-    private static java.util.concurrent.Semaphore permits;
+    private static Semaphore permits;
 
     @Inject
     @ConfigProperty(name = "sightline.documents.max-pages", defaultValue = "300")
@@ -74,28 +77,24 @@ public class DocumentService {
     @ConfigProperty(name = "sightline.documents.worker-heap-mb", defaultValue = "1024")
     int workerHeapMb;
 
-    public record Answer(String requestId, String text, String finishReason, int totalPages, List<Integer> pagesShown, List<Integer> citations,
-                         int[] facesAnonymized, ModerationResult input, ModerationResult output, String mediaType, boolean embeddedModel) {}
-
     /** A question about a document, ingested, screened and ready for the engine. */
-    public record Prepared(String requestId, GenerateRequest request, ModerationResult input, List<Integer> pagesShown,
+    public record Prepared(String requestId, GenerateRequest request, ModerationReport input, List<Integer> pagesShown,
                            int totalPages, int[] facesAnonymized, String mediaType) {}
 
+    /** The answer and the pages it cites (only pages that were shown count). */
+    public record DocumentAnswer(Prepared question, Answer answer, List<Integer> citations) {}
+
     /** One count of running workers for the application (the bean itself is pooled). */
-    private java.util.concurrent.Semaphore permits() {
+    private Semaphore permits() {
         synchronized (PERMITS_LOCK) {
-            if (permits == null) permits = new java.util.concurrent.Semaphore(Math.max(1, maxConcurrent));
+            if (permits == null) permits = new Semaphore(Math.max(1, maxConcurrent));
             return permits;
         }
     }
 
-    public Answer ask(byte[] document, String question, int maxTokens, String caller) throws InterruptedException {
+    public DocumentAnswer ask(byte[] document, String question, int maxTokens, String caller) throws InterruptedException {
         Prepared p = prepare(document, question, maxTokens, caller);
-        try {
-            return answer(p, submit(p, GenerationListener.NONE).get());
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
+        return answer(p, submit(p, AnswerSink.WHOLE).answer());
     }
 
     /**
@@ -104,11 +103,16 @@ public class DocumentService {
      */
     public Prepared prepare(byte[] document, String question, int maxTokens, String caller) {
         String requestId = UUID.randomUUID().toString();
-        ModerationResult input = moderation.moderate(requestId, caller, question, Direction.INPUT);
-        if (input.blocked()) throw new ContentBlockedException(requestId, ModerationService.categories(input), "the question was blocked by the content policy");
+        // The question alone first, so a blocked one costs no ingest; its audit row is written once,
+        // below, with the pages' text (or here, when it is refused).
+        ModerationResult asked = moderation.check(question, Direction.INPUT);
+        if (asked.blocked()) {
+            moderation.record(requestId, caller, Direction.INPUT, asked, question);
+            throw new ContentBlockedException(requestId, ModerationService.categories(asked), "the question was blocked by the content policy");
+        }
         inference.checkAdmission(); // no worker is started for a request the queue would refuse
         IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds));
-        java.util.concurrent.Semaphore workers = permits();
+        Semaphore workers = permits();
         if (!workers.tryAcquire()) {
             throw new QueueFullException("all " + maxConcurrent + " document workers are busy; retry later", maxConcurrent);
         }
@@ -125,7 +129,9 @@ public class DocumentService {
         // The pages' text is input like any other: moderated as such. Instructions hidden in it are
         // prompt injection (J1), named as such in the refusal.
         String pageText = String.join("\n", shown.stream().map(Page::text).toList());
-        ModerationResult docCheck = moderation.moderate(requestId, pageText, Direction.INPUT);
+        String read = question + "\n" + pageText;
+        ModerationResult docCheck = moderation.check(read, Direction.INPUT);
+        moderation.record(requestId, caller, Direction.INPUT, docCheck, read);
         if (docCheck.findings().stream().anyMatch(f -> f.category() == Category.J1)) {
             throw new ContentBlockedException(requestId, "J1:6", "the document contains instructions aimed at the model (prompt injection)");
         }
@@ -148,20 +154,17 @@ public class DocumentService {
         // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
         int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
         GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens), caller);
-        return new Prepared(requestId, req, input, shown.stream().map(Page::number).toList(), doc.totalPages(), faces, doc.mediaType());
+        return new Prepared(requestId, req, ModerationReport.of(docCheck), shown.stream().map(Page::number).toList(), doc.totalPages(), faces, doc.mediaType());
     }
 
-    /** Queues the generation (full queue: the inference service's 429). */
-    public java.util.concurrent.CompletableFuture<GenerateResponse> submit(Prepared p, GenerationListener listener) {
-        return inference.submit(p.request(), listener);
+    /** Queues the generation (full queue: the inference service's 429); the answer comes back through the chat pipeline's path. */
+    public PendingAnswer submit(Prepared p, AnswerSink sink) {
+        return pipeline.generate(p.requestId(), p.request(), StopSequences.NONE, sink, List.of(), p.input());
     }
 
-    /** Output moderation of the whole answer and the citations among the pages shown. */
-    public Answer answer(Prepared p, GenerateResponse r) {
-        ModerationResult output = moderation.moderate(p.requestId(), r.text(), Direction.OUTPUT);
-        return new Answer(p.requestId(), output.blocked() ? null : output.redactedText(), output.blocked() ? "content_filter" : r.finishReason(),
-                p.totalPages(), p.pagesShown(), citations(r.text(), p.pagesShown()), p.facesAnonymized(), p.input(), output,
-                p.mediaType(), r.embeddedModel());
+    /** The answer with the pages it cites among those shown. */
+    public DocumentAnswer answer(Prepared p, Answer a) {
+        return new DocumentAnswer(p, a, a.blocked() ? List.of() : citations(a.text(), p.pagesShown()));
     }
 
     /** Pages the text cites as "page N" / "p. N" / "slide N", kept only when they were shown. */

@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.spi.IIORegistry;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * ImageIO's plugin registry is one per JVM, but our plugins (TwelveMonkeys' JPEG reader) come
@@ -27,7 +29,7 @@ public class ImageIoPlugins {
     void deregister() {
         // This application's loaders: the EJB module's and its ancestors up to (not including) the JDK's
         // (plugins such as jai-imageio come from the EAR's lib loader, a parent of ours).
-        java.util.Set<ClassLoader> ours = new java.util.HashSet<>();
+        Set<ClassLoader> ours = new HashSet<>();
         ClassLoader jdk = ClassLoader.getPlatformClassLoader();
         for (ClassLoader l = getClass().getClassLoader(); l != null && l != jdk && l != ClassLoader.getSystemClassLoader(); l = l.getParent()) ours.add(l);
         IIORegistry registry = IIORegistry.getDefaultInstance();

@@ -24,6 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.gpu.Backends;
+import dev.sightline.gpu.Quantization;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
  * Owns the model. Loads the configured checkpoint in the background at startup (readiness turns
@@ -61,7 +72,7 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.queue.per-caller", defaultValue = "0")
     int perCaller;
 
-    private final java.util.concurrent.ConcurrentHashMap<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
 
     @Inject
     @ConfigProperty(name = "sightline.device", defaultValue = "auto")
@@ -99,8 +110,8 @@ public class InferenceService {
     @Resource
     ManagedExecutorService executor;
 
-    private final java.util.concurrent.atomic.AtomicLong generatedTokens = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong cancelledRequests = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong generatedTokens = new AtomicLong();
+    private final AtomicLong cancelledRequests = new AtomicLong();
     private volatile Engine engine;
     private volatile PromptBudget budget;
     private volatile boolean embedded;
@@ -135,9 +146,9 @@ public class InferenceService {
                 dir = CheckpointWriter.write(CheckpointWriter.Preset.TINY, embeddedDir, 1234);
                 embedded = true;
             }
-            Engine loaded = Engine.load(dir, backend, dev.sightline.gpu.Quantization.parse(quantize),
+            Engine loaded = Engine.load(dir, backend, Quantization.parse(quantize),
                     quantizeCacheDir.filter(d -> !d.isBlank()).map(d -> Path.of(d.trim())).orElse(null));
-            budget = new PromptBudget(loaded.config().maxPositionEmbeddings(), loaded.model().kvBytesPerPosition(),
+            budget = new PromptBudget(loaded.config().maxPositionEmbeddings(), KvCache.bytesPerPosition(loaded.config().numLayers(), loaded.config().hiddenSize(), loaded.model().halfKvCache()),
                     kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
             LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
             engine = loaded;
@@ -149,7 +160,7 @@ public class InferenceService {
         }
     }
 
-    private static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile("(?:[A-Za-z]:)?(?:[/\\\\][^/\\\\\\s:'\"()]+)+[/\\\\]?");
+    private static final Pattern PATH = Pattern.compile("(?:[A-Za-z]:)?(?:[/\\\\][^/\\\\\\s:'\"()]+)+[/\\\\]?");
 
     /** A message fit for clients: file-system paths replaced by {@code <path>}. */
     static String withoutPaths(String message) {
@@ -157,7 +168,7 @@ public class InferenceService {
     }
 
     private ComputeBackend selectBackend() {
-        return dev.sightline.gpu.Backends.create(device, openclDevice, cpuThreads, openclActivationMb << 20);
+        return Backends.create(device, openclDevice, cpuThreads, openclActivationMb << 20);
     }
 
     public boolean ready() {
@@ -300,12 +311,12 @@ public class InferenceService {
     /** A short greedy completion of one user turn (used by the guard-model moderation detector). */
     public String complete(String userText, int maxTokens) {
         try {
-            return submit(new GenerateRequest(java.util.List.of(new dev.sightline.engine.tokenizer.ChatMessage("user", userText)), java.util.List.of(), 1,
-                    dev.sightline.engine.generate.SamplingParams.greedy(maxTokens), null), GenerationListener.NONE).get().text();
+            return submit(new GenerateRequest(List.of(new ChatMessage("user", userText)), List.of(), 1,
+                    SamplingParams.greedy(maxTokens), null), GenerationListener.NONE).get().text();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "";
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return "";
         }
     }
@@ -319,7 +330,7 @@ public class InferenceService {
         if (backend != null) backend.close();
         if (embeddedDir != null) {
             try (var s = Files.walk(embeddedDir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (Exception ignored) {
                 // temp files; the OS cleans up eventually
             }

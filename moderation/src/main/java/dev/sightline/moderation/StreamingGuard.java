@@ -39,7 +39,13 @@ public final class StreamingGuard {
 
     /** End of generation: everything left, redacted (or nothing when blocked). */
     public String finish() {
+        return finish("");
+    }
+
+    /** End of generation with its last text (the whole answer when nothing was streamed): one moderation. */
+    public String finish(String rest) {
         if (blocked) return "";
+        full.append(rest);
         return release(true);
     }
 

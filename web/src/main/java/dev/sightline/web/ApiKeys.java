@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 
 /**
  * API keys (Bearer). {@code sightline.api.keys} (comma-separated) are user keys: the API, and
@@ -41,7 +43,7 @@ public class ApiKeys {
     private List<Entry> keys;
 
     /** Created at application start, so a generated key is in the log before the first request. */
-    void onStart(@jakarta.enterprise.event.Observes @jakarta.enterprise.context.Initialized(ApplicationScoped.class) Object started) {
+    void onStart(@Observes @Initialized(ApplicationScoped.class) Object started) {
         keys.size();
     }
 

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 import java.lang.reflect.AnnotatedElement;
 import java.util.Optional;
+import java.lang.annotation.Annotation;
 
 /**
  * Authenticates by default. The decision is made after routing, from the resource the request
@@ -51,7 +52,7 @@ public class AuthFilter implements ContainerRequestFilter {
         ctx.setProperty(Caller.PROPERTY, caller.get());
     }
 
-    private boolean annotated(Class<? extends java.lang.annotation.Annotation> a) {
+    private boolean annotated(Class<? extends Annotation> a) {
         AnnotatedElement m = resource.getResourceMethod();
         Class<?> c = resource.getResourceClass();
         return m != null && m.isAnnotationPresent(a) || c != null && c.isAnnotationPresent(a);

@@ -1,6 +1,7 @@
 package dev.sightline.web;
 
 import java.util.Set;
+import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * Who sent a request: a stable, non-secret id (an API key's fingerprint, or a JWT's subject) and
@@ -14,7 +15,7 @@ public record Caller(String id, Set<String> roles) {
     static final String PROPERTY = "sightline.caller";
 
     /** The caller the authentication filter recorded for this request (request properties are the servlet request's attributes). */
-    static Caller of(jakarta.servlet.http.HttpServletRequest request) {
+    static Caller of(HttpServletRequest request) {
         if (!(request.getAttribute(PROPERTY) instanceof Caller c)) throw new IllegalStateException("no authenticated caller on this request");
         return c;
     }

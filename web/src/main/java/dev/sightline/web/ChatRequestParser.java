@@ -3,6 +3,7 @@ package dev.sightline.web;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.ChatCommand;
+import dev.sightline.inference.StopSequences;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -10,6 +11,9 @@ import jakarta.json.JsonValue;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import jakarta.json.JsonArray;
+import java.math.BigDecimal;
+import java.util.function.Function;
 
 /**
  * Translates an OpenAI chat-completions body into a {@link ChatCommand}: string or
@@ -26,10 +30,10 @@ public final class ChatRequestParser {
     public record Limits(int maxTokens, int maxImages, int maxTextChars) {}
 
     private final Limits limits;
-    private final java.util.function.Function<String, byte[]> remote;
+    private final Function<String, byte[]> remote;
 
     /** @param remote fetches a non-data image URL (the allow-list decides); null refuses all of them */
-    public ChatRequestParser(Limits limits, java.util.function.Function<String, byte[]> remote) {
+    public ChatRequestParser(Limits limits, Function<String, byte[]> remote) {
         this.limits = limits;
         this.remote = remote;
     }
@@ -97,7 +101,27 @@ public final class ChatRequestParser {
             numCrops = n == null ? null : n.intValue();
         }
         SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, null, seed, null);
-        return new ChatCommand(messages, images, numCrops, sampling, null);
+        return new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
+    }
+
+    /** OpenAI's "stop": a string or up to 4 strings, each at most 256 characters. */
+    static StopSequences stops(JsonValue v) {
+        List<String> s = new ArrayList<>();
+        if (v instanceof JsonString str) {
+            s.add(str.getString());
+        } else if (v instanceof JsonArray arr) {
+            for (JsonValue x : arr) {
+                if (!(x instanceof JsonString xs)) throw ApiException.badRequest("'stop' must be a string or an array of strings", "stop");
+                s.add(xs.getString());
+            }
+        } else if (v != null && v != JsonValue.NULL) {
+            throw ApiException.badRequest("'stop' must be a string or an array of strings", "stop");
+        }
+        if (s.size() > StopSequences.MAX_COUNT) throw ApiException.badRequest("at most " + StopSequences.MAX_COUNT + " stop sequences", "stop");
+        if (s.stream().anyMatch(x -> x.length() > StopSequences.MAX_LENGTH)) {
+            throw ApiException.badRequest("a stop sequence is limited to " + StopSequences.MAX_LENGTH + " characters", "stop");
+        }
+        return new StopSequences(s);
     }
 
     /** The bytes of a base64 data URL (decoding the image itself is the pipeline's job). */
@@ -123,13 +147,13 @@ public final class ChatRequestParser {
     }
 
     /** Refuses, before anything is fetched or decoded, a request with too many images or too much text. */
-    private void checkSize(jakarta.json.JsonArray messages) {
+    private void checkSize(JsonArray messages) {
         long images = 0, chars = 0;
         for (JsonValue v : messages) {
             if (!(v instanceof JsonObject m)) continue; // reported with its position below
             JsonValue content = m.get("content");
             if (content instanceof JsonString s) chars += s.getString().length();
-            if (content instanceof jakarta.json.JsonArray parts) {
+            if (content instanceof JsonArray parts) {
                 for (JsonValue p : parts) {
                     if (!(p instanceof JsonObject part)) continue;
                     if ("image_url".equals(string(part, "type"))) images++;
@@ -144,7 +168,7 @@ public final class ChatRequestParser {
     }
 
     /** The number's value; an exponent too large for any decimal (1e99999999999) is a 400 too. */
-    private static java.math.BigDecimal decimal(JsonNumber n, String message, String key) {
+    private static BigDecimal decimal(JsonNumber n, String message, String key) {
         try {
             return n.bigDecimalValue();
         } catch (NumberFormatException | ArithmeticException e) {
@@ -158,9 +182,9 @@ public final class ChatRequestParser {
         if (v == null || v == JsonValue.NULL) return null;
         String range = "'" + key + "' must be an integer between " + min + " and " + max;
         if (!(v instanceof JsonNumber n)) throw ApiException.badRequest(range, key);
-        java.math.BigDecimal d = decimal(n, range, key);
+        BigDecimal d = decimal(n, range, key);
         if (d.precision() - d.scale() > 20) throw ApiException.badRequest(range, key); // too many digits to be in range; no BigInteger blow-up
-        java.math.BigDecimal lo = java.math.BigDecimal.valueOf(min), hi = java.math.BigDecimal.valueOf(max);
+        BigDecimal lo = BigDecimal.valueOf(min), hi = BigDecimal.valueOf(max);
         if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0 || d.stripTrailingZeros().scale() > 0) throw ApiException.badRequest(range, key);
         return d.longValueExact();
     }

@@ -19,6 +19,10 @@ import jakarta.ws.rs.ext.Provider;
 import java.util.concurrent.CompletionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import dev.sightline.inference.PromptTooLongException;
+import dev.sightline.inference.safety.ContentBlockedException;
+import dev.sightline.ingest.IngestException;
+import jakarta.ejb.EJBException;
 
 /**
  * Every failure becomes a clean JSON error, never a stack trace: OpenAI's error shape under /v1
@@ -63,7 +67,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
     @Override
     public Response toResponse(Throwable ex) {
         Throwable e = ex;
-        while ((e instanceof CompletionException || e instanceof jakarta.ejb.EJBException) && e.getCause() != null) e = e.getCause();
+        while ((e instanceof CompletionException || e instanceof EJBException) && e.getCause() != null) e = e.getCause();
         Response.StatusType status;
         String type;
         String message = e.getMessage();
@@ -84,7 +88,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (e instanceof PromptException || e instanceof ImageException || e instanceof JsonParsingException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
-        } else if (e instanceof dev.sightline.inference.PromptTooLongException) {
+        } else if (e instanceof PromptTooLongException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
             code = "context_length_exceeded";
@@ -95,7 +99,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
             status = Response.Status.TOO_MANY_REQUESTS;
             type = "rate_limit_error";
             retryAfter = 5;
-        } else if (e instanceof dev.sightline.inference.safety.ContentBlockedException cb) {
+        } else if (e instanceof ContentBlockedException cb) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
             code = "content_policy_violation";
@@ -103,7 +107,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (e instanceof SafetyUnavailableException) {
             status = Response.Status.SERVICE_UNAVAILABLE;
             type = "server_error";
-        } else if (e instanceof dev.sightline.ingest.IngestException ie) {
+        } else if (e instanceof IngestException ie) {
             status = statusOf(ie.status());
             type = "invalid_request_error";
         } else if (e instanceof FaceBlurException) {

@@ -17,6 +17,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 
 /**
  * Feedback on answers (thumbs up/down + comment, by request id) and the audit trail of a request.
@@ -32,7 +34,7 @@ public class FeedbackResource {
     @Path("feedback")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response submit(JsonValue body, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) {
+    public Response submit(JsonValue body, @Context HttpServletRequest http) {
         if (body == null || body.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("the body must be a JSON object", null);
         JsonObject o = body.asJsonObject();
         String requestId = o.get("request_id") instanceof JsonString s ? s.getString() : null;
@@ -57,7 +59,7 @@ public class FeedbackResource {
     @GET
     @Path("feedback/{requestId}")
     @Produces(MediaType.APPLICATION_JSON)
-    public JsonObject list(@PathParam("requestId") String requestId, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) {
+    public JsonObject list(@PathParam("requestId") String requestId, @Context HttpServletRequest http) {
         JsonArrayBuilder a = Json.createArrayBuilder();
         Caller caller = Caller.of(http);
         moderation.feedbackFor(requestId, caller.admin() ? null : caller.id()).forEach(f -> a.add(json(f)));

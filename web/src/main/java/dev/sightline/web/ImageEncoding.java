@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import javax.imageio.ImageIO;
+import java.awt.image.DataBufferByte;
 
 /** PNG data URLs of anonymised images (what the model saw), for the client that sent them. */
 final class ImageEncoding {
@@ -14,7 +15,7 @@ final class ImageEncoding {
 
     static String pngDataUrl(RgbImage img) {
         BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_3BYTE_BGR);
-        byte[] px = ((java.awt.image.DataBufferByte) b.getRaster().getDataBuffer()).getData();
+        byte[] px = ((DataBufferByte) b.getRaster().getDataBuffer()).getData();
         byte[] rgb = img.rgb();
         for (int i = 0; i < rgb.length; i += 3) {
             px[i] = rgb[i + 2];

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.net.URISyntaxException;
 
 /**
  * Which remote image URLs may be fetched. An allow-list entry such as
@@ -43,7 +44,7 @@ public final class ImageUrlPolicy {
             if (u.getHost() == null || u.getRawUserInfo() != null || u.getRawFragment() != null) return Optional.empty();
             if (u.getPath() != null && (u.getPath().contains("/../") || u.getPath().endsWith("/..") || u.getPath().startsWith("../"))) return Optional.empty();
             return Optional.of(u);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return Optional.empty();
         }
     }

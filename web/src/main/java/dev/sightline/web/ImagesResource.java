@@ -1,14 +1,16 @@
 package dev.sightline.web;
 
-import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.AnonymizedImage;
+import dev.sightline.inference.Answer;
+import dev.sightline.inference.AnswerSink;
 import dev.sightline.inference.ChatCommand;
 import dev.sightline.inference.ChatPipeline;
-import dev.sightline.inference.GenerateResponse;
 import dev.sightline.inference.InferenceService;
-import dev.sightline.moderation.ModerationResult;
+import dev.sightline.inference.PendingAnswer;
+import dev.sightline.inference.StopSequences;
+import dev.sightline.inference.safety.Policy;
 import jakarta.ejb.EJB;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -24,10 +26,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 
 /** POST /api/images/describe: multipart upload of one or more images (+ optional prompt). */
 @Path("api/images/describe")
@@ -39,7 +43,7 @@ public class ImagesResource {
     @EJB
     InferenceService inference;
 
-    @jakarta.inject.Inject
+    @Inject
     @ConfigProperty(name = "sightline.request.max-images", defaultValue = "16")
     int maxImages;
 
@@ -47,7 +51,7 @@ public class ImagesResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Describe uploaded images (parts 'image', repeatable, and optional 'prompt', 'max_tokens')")
-    public JsonObject describe(List<EntityPart> parts, @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest http) throws IOException, InterruptedException {
+    public JsonObject describe(List<EntityPart> parts, @Context HttpServletRequest http) throws IOException, InterruptedException {
         List<byte[]> images = new ArrayList<>();
         String prompt = null;
         Integer maxTokens = null;
@@ -78,25 +82,19 @@ public class ImagesResource {
         content.append(prompt == null || prompt.isBlank() ? (images.size() == 1 ? "Describe this image." : "Describe these images.") : prompt);
         // Model card: num_crops 16 for a single image, 4 for several.
         ChatCommand cmd = new ChatCommand(List.of(new ChatMessage("user", content.toString())), images, images.size() == 1 ? 16 : 4,
-                SamplingParams.greedy(max), Caller.of(http).id());
-        ChatPipeline.Submitted s = pipeline.submit(cmd, GenerationListener.NONE);
-        GenerateResponse r;
-        try {
-            r = s.response().get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
-        ModerationResult out = pipeline.moderateOutput(s.requestId(), r.text());
+                SamplingParams.greedy(max), StopSequences.NONE, Caller.of(http).id());
+        PendingAnswer pending = pipeline.submit(cmd, AnswerSink.WHOLE);
+        Answer a = pending.answer();
         JsonArrayBuilder faces = Json.createArrayBuilder();
-        for (AnonymizedImage img : s.images()) faces.add(img.faces().size());
+        for (AnonymizedImage img : pending.images()) faces.add(img.faces().size());
         var b = Json.createObjectBuilder()
-                .add("request_id", s.requestId())
-                .add("answer", out.blocked() ? ChatCompletionsResource.REFUSAL : out.redactedText())
-                .add("finish_reason", out.blocked() ? "content_filter" : r.finishReason())
+                .add("request_id", pending.requestId())
+                .add("answer", a.text())
+                .add("finish_reason", a.finishReason())
                 .add("faces_anonymized", faces)
-                .add("moderation", Json.createObjectBuilder().add("input", Moderation.json(s.input())).add("output", Moderation.json(out)))
-                .add("ai_disclosure", ChatCompletionsResource.DISCLOSURE);
-        if (r.embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
+                .add("moderation", Json.createObjectBuilder().add("input", Moderation.json(pending.input())).add("output", Moderation.json(a.output())))
+                .add("ai_disclosure", Policy.DISCLOSURE);
+        if (a.generation().embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
         return b.build();
     }
 }

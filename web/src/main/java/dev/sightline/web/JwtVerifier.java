@@ -29,6 +29,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.security.spec.InvalidKeySpecException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.stream.Collectors;
 
 /**
  * MP-JWT bearer tokens as an alternative to API keys, configured with the MicroProfile JWT keys:
@@ -78,8 +82,8 @@ public class JwtVerifier {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
                 JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512),
                 new ImmutableJWKSet<>(keys)));
-        Set<String> aud = audiences.stream().flatMap(a -> java.util.Arrays.stream(a.split(","))).map(String::trim)
-                .filter(a -> !a.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        Set<String> aud = audiences.stream().flatMap(a -> Arrays.stream(a.split(","))).map(String::trim)
+                .filter(a -> !a.isEmpty()).collect(Collectors.toSet());
         processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(aud.isEmpty() ? null : aud,
                 new JWTClaimsSet.Builder().issuer(issuer.get()).build(), aud.isEmpty() ? Set.of("exp", "iat") : Set.of("exp", "iat", "aud"), null));
         if (aud.isEmpty()) LOG.warning("mp.jwt.verify.audiences is not set: tokens issued for any audience of this issuer are accepted");
@@ -120,11 +124,11 @@ public class JwtVerifier {
         try {
             if (text.startsWith("{")) return text.contains("\"keys\"") ? JWKSet.parse(text) : new JWKSet(JWK.parse(text));
             String b64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            byte[] der = java.util.Base64.getDecoder().decode(b64);
+            byte[] der = Base64.getDecoder().decode(b64);
             PublicKey k;
             try {
                 k = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
-            } catch (java.security.spec.InvalidKeySpecException notRsa) {
+            } catch (InvalidKeySpecException notRsa) {
                 k = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
             }
             JWK jwk = k instanceof RSAPublicKey rsa ? new RSAKey.Builder(rsa).build()

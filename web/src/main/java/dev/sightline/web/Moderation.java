@@ -1,24 +1,21 @@
 package dev.sightline.web;
 
-import dev.sightline.moderation.Finding;
-import dev.sightline.moderation.ModerationResult;
-import dev.sightline.moderation.PiiEntity;
+import dev.sightline.inference.safety.ModerationReport;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
-import java.util.Locale;
 
 /** The moderation report clients receive: action, categories with severities, PII types (never the text). */
 final class Moderation {
     private Moderation() {}
 
-    static JsonObjectBuilder json(ModerationResult r) {
+    static JsonObjectBuilder json(ModerationReport r) {
         JsonArrayBuilder cats = Json.createArrayBuilder();
-        for (Finding f : r.findings()) {
-            cats.add(Json.createObjectBuilder().add("code", f.category().name()).add("name", f.category().description).add("severity", f.severity()));
+        for (ModerationReport.Category c : r.categories()) {
+            cats.add(Json.createObjectBuilder().add("code", c.code()).add("name", c.name()).add("severity", c.severity()));
         }
         JsonArrayBuilder pii = Json.createArrayBuilder();
-        r.pii().stream().map(PiiEntity::type).distinct().forEach(pii::add);
-        return Json.createObjectBuilder().add("action", r.action().name().toLowerCase(Locale.ROOT)).add("categories", cats).add("pii", pii);
+        r.piiTypes().forEach(pii::add);
+        return Json.createObjectBuilder().add("action", r.action()).add("categories", cats).add("pii", pii);
     }
 }

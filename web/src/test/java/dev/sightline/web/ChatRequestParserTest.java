@@ -48,4 +48,15 @@ class ChatRequestParserTest {
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "a".repeat(600) + "\"}, {\"role\": \"assistant\", \"content\": [{\"type\": \"text\", \"text\": \""
                         + "b".repeat(600) + "\"}]}]}")));
     }
+
+    @Test
+    void stopSequencesAreParsedIntoTheCommandWithinTheirBounds() {
+        String hi = ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+        assertEquals(java.util.List.of("END", "\n\n"), new ChatRequestParser(LIMITS).parse(json("{\"stop\": [\"END\", \"\\n\\n\"]" + hi)).stops().strings());
+        assertEquals(java.util.List.of("x"), new ChatRequestParser(LIMITS).parse(json("{\"stop\": \"x\"" + hi)).stops().strings());
+        for (String bad : new String[] {"[\"a\", \"b\", \"c\", \"d\", \"e\"]", "\"" + "x".repeat(257) + "\"", "[1]", "7"}) {
+            ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json("{\"stop\": " + bad + hi)));
+            assertEquals("stop", e.param());
+        }
+    }
 }

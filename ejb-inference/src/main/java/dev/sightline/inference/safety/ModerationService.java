@@ -29,6 +29,10 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.sightline.inference.InferenceService;
+import dev.sightline.moderation.GuardModelDetector;
+import jakarta.ejb.ApplicationException;
+import jakarta.ejb.EJB;
 
 /**
  * Input and output moderation with the policy from MicroProfile Config, and the audit trail:
@@ -66,8 +70,8 @@ public class ModerationService {
     @ConfigProperty(name = "sightline.moderation.guard-model", defaultValue = "false")
     boolean guardModel;
 
-    @jakarta.ejb.EJB
-    dev.sightline.inference.InferenceService inference;
+    @EJB
+    InferenceService inference;
 
     private Moderator moderator;
 
@@ -84,7 +88,7 @@ public class ModerationService {
         detectors.add(new RuleDetector());
         if (guardModel) {
             // The loaded VLM classifies the text too (meaningful with real weights only).
-            detectors.add(new dev.sightline.moderation.GuardModelDetector(prompt -> inference.ready() ? inference.complete(prompt, 12) : "safe"));
+            detectors.add(new GuardModelDetector(prompt -> inference.ready() ? inference.complete(prompt, 12) : "safe"));
         }
         moderator = new Moderator(policy, detectors);
     }
@@ -100,13 +104,23 @@ public class ModerationService {
         return r;
     }
 
-    /** A fresh stream guard for one streamed answer (audit with {@link #auditStream} at the end). */
+    /** A decision without an audit row: for a check whose row is written with a later, wider one. */
+    public ModerationResult check(String text, Direction direction) {
+        return moderator.moderate(text, direction);
+    }
+
+    /** Records a decision made by {@link #check}. */
+    public void record(String requestId, String caller, Direction direction, ModerationResult r, String text) {
+        audit(requestId, caller, direction.name().toLowerCase(Locale.ROOT), r, text);
+    }
+
+    /** A fresh guard for one answer (record its decision with {@link #recordOutput} at the end). */
     public StreamingGuard streamGuard() {
         return new StreamingGuard(moderator, holdBack);
     }
 
-    public void auditStream(String requestId, StreamingGuard guard, String fullText) {
-        audit(requestId, null, "output", guard.result(), fullText);
+    public void recordOutput(String requestId, ModerationResult r, String fullText) {
+        audit(requestId, null, "output", r, fullText);
     }
 
     public static String categories(ModerationResult r) {
@@ -142,7 +156,7 @@ public class ModerationService {
     public enum FeedbackRefusal { NOT_YOUR_REQUEST, TOO_MANY }
 
     /** Thrown by {@link #saveFeedback}: the caller did not receive this answer, or has rated it often enough. */
-    @jakarta.ejb.ApplicationException(rollback = true)
+    @ApplicationException(rollback = true)
     public static final class FeedbackRefused extends RuntimeException {
         public final FeedbackRefusal reason;
 

@@ -2,9 +2,12 @@ package dev.sightline.engine.model;
 
 import dev.sightline.engine.ModelConfig;
 import dev.sightline.engine.checkpoint.Checkpoint;
+import dev.sightline.engine.checkpoint.QuantizedCache;
 import dev.sightline.engine.image.ProcessedImage;
 import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.Quantization;
 import dev.sightline.gpu.Weights;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,19 +26,19 @@ public final class Phi3VModel {
     private final boolean halfKv;
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
-        this(ck, c, be, dev.sightline.gpu.Quantization.NONE);
+        this(ck, c, be, Quantization.NONE);
     }
 
-    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.gpu.Quantization quant) {
-        this(ck, c, be, dev.sightline.engine.checkpoint.QuantizedCache.none(quant));
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, Quantization quant) {
+        this(ck, c, be, QuantizedCache.none(quant));
     }
 
     /** Decoder matrices and lm_head through {@code cache} (quantised at load, or read back from a saved copy). */
-    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, dev.sightline.engine.checkpoint.QuantizedCache cache) {
-        dev.sightline.gpu.Quantization quant = cache.quantization();
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, QuantizedCache cache) {
+        Quantization quant = cache.quantization();
         this.config = c;
         this.be = be;
-        this.halfKv = quant != dev.sightline.gpu.Quantization.NONE && be.halfKvCache();
+        this.halfKv = quant != Quantization.NONE && be.halfKvCache();
         int hidden = c.hiddenSize();
         embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         layers = new DecoderLayer[c.numLayers()];
@@ -46,7 +49,7 @@ public final class Phi3VModel {
                 : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);
         rope = new LongRope(c);
-        java.util.List<Weights> all = new java.util.ArrayList<>(imageEmbedding.matrices());
+        List<Weights> all = new ArrayList<>(imageEmbedding.matrices());
         for (DecoderLayer l : layers) all.addAll(l.matrices());
         all.add(lmHead);
         be.prepare(all);
@@ -68,37 +71,24 @@ public final class Phi3VModel {
         return imageEmbedding;
     }
 
-    /** Bytes of weights one decode step streams (decoder matrices + lm_head; embedding rows are negligible). */
-    public long decodeBytesPerToken() {
-        long b = lmHead.bytes();
-        for (DecoderLayer l : layers) b += l.weightBytes();
-        return b;
-    }
-
-    /** Bytes of KV cache one decode step reads per cached position: every layer's key and value rows. */
-    public long kvBytesPerPosition() {
-        return 2L * layers.length * config.hiddenSize() * (halfKv ? 2 : 4);
-    }
-
     /**
      * The decoder layers' matrices in the order a prefill multiplies them (qkv, o, gate_up, down for
      * each layer), for benchmarks that time the prefill's matrix products on their own.
      */
     public List<Weights> decoderMatrices() {
-        List<Weights> all = new java.util.ArrayList<>();
+        List<Weights> all = new ArrayList<>();
         for (DecoderLayer l : layers) all.addAll(l.matrices());
         return all;
     }
 
-    /**
-     * Multiply-adds ×2 of the decoder's matrices for a prompt of n tokens (for GFLOP/s figures): every
-     * layer's matrices for each token, lm_head for the last position only (the only logits prefill
-     * computes). Attention's own products are left out, so the figure understates the work slightly.
-     */
-    public double prefillFlops(int n) {
-        var c = config;
-        long h = c.hiddenSize(), f = c.intermediateSize();
-        return (double) n * 2L * c.numLayers() * (3 * h * h + h * h + 2 * f * h + f * h) + 2.0 * c.vocabSize() * h;
+    /** The output projection [vocab, hidden], as stored (benchmarks count its bytes). */
+    public Weights lmHead() {
+        return lmHead;
+    }
+
+    /** Whether a sequence's cache holds float16 (quantised weights) rather than float32 (the exact path). */
+    public boolean halfKvCache() {
+        return halfKv;
     }
 
     /**

@@ -4,6 +4,8 @@ import dev.sightline.engine.ModelConfig;
 import dev.sightline.engine.checkpoint.Checkpoint;
 import dev.sightline.gpu.ComputeBackend;
 import dev.sightline.gpu.Weights;
+import dev.sightline.engine.checkpoint.QuantizedCache;
+import java.util.List;
 
 /**
  * One Phi-3 decoder layer (spec §3), pre-norm residual:
@@ -22,7 +24,7 @@ public final class DecoderLayer {
     private final Weights gateUp;               // [2·inter, hidden]
     private final Weights down;                 // [hidden, inter]
 
-    public DecoderLayer(Checkpoint ck, ModelConfig c, int index, dev.sightline.engine.checkpoint.QuantizedCache quant) {
+    public DecoderLayer(Checkpoint ck, ModelConfig c, int index, QuantizedCache quant) {
         this.index = index;
         hidden = c.hiddenSize();
         inter = c.intermediateSize();
@@ -38,8 +40,8 @@ public final class DecoderLayer {
         down = quant.apply(p + "mlp.down_proj.weight", ck.matrix(p + "mlp.down_proj.weight", hidden, inter));
     }
 
-    java.util.List<Weights> matrices() {
-        return java.util.List.of(qkv, o, gateUp, down);
+    List<Weights> matrices() {
+        return List.of(qkv, o, gateUp, down);
     }
 
     /** Bytes one decode step reads from this layer's matrices. */

@@ -3,6 +3,7 @@ package dev.sightline.engine;
 import dev.sightline.engine.checkpoint.CheckpointException;
 import dev.sightline.gpu.Quantization;
 import java.util.logging.Logger;
+import java.util.Locale;
 
 /**
  * Quantised weights live on the Java heap (bf16 weights stay memory-mapped): a heap too small for
@@ -43,11 +44,11 @@ final class HeapBudget {
                 Math.ceil((weights + SERVING_HEADROOM) / 1e9 / 1.073741824));
         if (maxHeap < weights + LOAD_HEADROOM) {
             throw new CheckpointException(String.format("quantize=%s keeps %.2f GB of weights on the Java heap, "
-                    + "which is %.2f GB: %s", q.name().toLowerCase(java.util.Locale.ROOT), weights / 1e9, maxHeap / 1e9, advice));
+                    + "which is %.2f GB: %s", q.name().toLowerCase(Locale.ROOT), weights / 1e9, maxHeap / 1e9, advice));
         }
         if (maxHeap < weights + SERVING_HEADROOM) {
             LOG.warning(() -> String.format("quantize=%s: %.2f GB of weights in a %.2f GB heap leaves little for "
-                    + "requests with images; %s", q.name().toLowerCase(java.util.Locale.ROOT), weights / 1e9, maxHeap / 1e9, advice));
+                    + "requests with images; %s", q.name().toLowerCase(Locale.ROOT), weights / 1e9, maxHeap / 1e9, advice));
         }
     }
 }

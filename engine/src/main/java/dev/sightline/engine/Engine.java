@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Logger;
+import dev.sightline.engine.checkpoint.QuantizedCache;
+import dev.sightline.gpu.Quantization;
 
 /**
  * A loaded Phi-3.5-vision checkpoint: tokenizer, processors and model, and generation with the
@@ -41,7 +43,7 @@ public final class Engine implements AutoCloseable {
     private final Phi3VModel model;
     private final int defaultNumCrops;
 
-    private Engine(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant, Path quantizedCache) {
+    private Engine(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache) {
         this.dir = dir;
         if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": model directory does not exist");
         long t0 = System.nanoTime();
@@ -56,7 +58,7 @@ public final class Engine implements AutoCloseable {
         LOG.info(() -> "Loading " + dir + " (" + config.numLayers() + " decoder layers, hidden " + config.hiddenSize() + ")");
         HeapBudget.check(config, quant, Runtime.getRuntime().maxMemory());
         checkpoint = Checkpoint.open(dir);
-        try (var cache = dev.sightline.engine.checkpoint.QuantizedCache.open(quantizedCache, dir, quant)) {
+        try (var cache = QuantizedCache.open(quantizedCache, dir, quant)) {
             model = new Phi3VModel(checkpoint, config, backend, cache);
             if (cache.hit()) LOG.info(() -> "Quantised matrices read from " + cache.file());
             cache.save();
@@ -68,11 +70,11 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine load(Path dir, ComputeBackend backend) {
-        return new Engine(dir, backend, dev.sightline.gpu.Quantization.NONE, null);
+        return new Engine(dir, backend, Quantization.NONE, null);
     }
 
     /** Loads with decoder weights quantised at load (NONE keeps the exact path). */
-    public static Engine load(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant) {
+    public static Engine load(Path dir, ComputeBackend backend, Quantization quant) {
         return new Engine(dir, backend, quant, null);
     }
 
@@ -81,7 +83,7 @@ public final class Engine implements AutoCloseable {
      * matrices in {@code quantizedCache} (null: none) so that the next load reads them back instead
      * of quantising again.
      */
-    public static Engine load(Path dir, ComputeBackend backend, dev.sightline.gpu.Quantization quant, Path quantizedCache) {
+    public static Engine load(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache) {
         return new Engine(dir, backend, quant, quantizedCache);
     }
 

@@ -6,6 +6,8 @@ import dev.sightline.engine.image.ProcessedImage;
 import dev.sightline.gpu.ComputeBackend;
 import dev.sightline.gpu.ComputeBackend.Activation;
 import dev.sightline.gpu.Weights;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Image features → text-embedding rows (spec §6): CLIP on the global view and each sub-tile, 2×2
@@ -99,8 +101,8 @@ public final class ImageEmbedding {
         return out;
     }
 
-    java.util.List<Weights> matrices() {
-        java.util.List<Weights> all = new java.util.ArrayList<>(vision.matrices());
+    List<Weights> matrices() {
+        List<Weights> all = new ArrayList<>(vision.matrices());
         all.add(proj1);
         all.add(proj2);
         return all;

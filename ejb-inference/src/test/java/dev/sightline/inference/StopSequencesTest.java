@@ -1,15 +1,15 @@
-package dev.sightline.web;
+package dev.sightline.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import jakarta.json.Json;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StopSequencesTest {
     @Test
     void aStopSplitAcrossDeltasIsFoundSearchingOnlyTheNewEnd() {
-        StopSequences s = new StopSequences(Json.createArrayBuilder().add("END").add("\n\n").build());
+        StopSequences s = new StopSequences(List.of("END", "\n\n"));
         StringBuilder text = new StringBuilder();
         int cut = -1;
         for (String delta : new String[] {"Hello ", "wor", "ld E", "N", "D more"}) {
@@ -26,8 +26,9 @@ class StopSequencesTest {
 
     @Test
     void boundsAreEnforced() {
-        assertThrows(ApiException.class, () -> new StopSequences(Json.createValue("x".repeat(StopSequences.MAX_LENGTH + 1))));
-        assertThrows(ApiException.class, () -> new StopSequences(Json.createArrayBuilder().add("a").add("b").add("c").add("d").add("e").build()));
-        assertEquals(-1, new StopSequences(null).cut("anything", 3));
+        assertThrows(IllegalArgumentException.class, () -> new StopSequences(List.of("x".repeat(StopSequences.MAX_LENGTH + 1))));
+        assertThrows(IllegalArgumentException.class, () -> new StopSequences(List.of("a", "b", "c", "d", "e")));
+        assertEquals(-1, StopSequences.NONE.cut("anything", 3));
+        assertEquals(-1, new StopSequences(List.of("")).cut("anything"));
     }
 }

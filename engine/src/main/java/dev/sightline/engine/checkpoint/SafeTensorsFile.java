@@ -15,6 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One memory-mapped safetensors file: 8-byte little-endian header length, a JSON header
@@ -64,7 +67,7 @@ public final class SafeTensorsFile {
      * a known dtype, non-negative dimensions whose product does not overflow, offsets that hold
      * exactly the tensor and lie inside the data. Anything else is a {@link CheckpointException}.
      */
-    static java.util.List<Entry> readHeader(String path, byte[] header, long dataSize) {
+    static List<Entry> readHeader(String path, byte[] header, long dataSize) {
         JsonNode root;
         try {
             root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
@@ -72,7 +75,7 @@ public final class SafeTensorsFile {
             throw new CheckpointException(path + ": safetensors header is not valid JSON", e);
         }
         if (root == null || !root.isObject()) throw new CheckpointException(path + ": safetensors header is not a JSON object");
-        java.util.List<Entry> out = new java.util.ArrayList<>();
+        List<Entry> out = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = root.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -101,7 +104,7 @@ public final class SafeTensorsFile {
                 long begin = t.path("data_offsets").path(0).asLong(-1);
                 long end = t.path("data_offsets").path(1).asLong(-1);
                 if (begin < 0 || end < begin || end - begin != bytes) {
-                    throw new CheckpointException(path + ": tensor " + e.getKey() + " has inconsistent offsets " + begin + ".." + end + " for shape " + java.util.Arrays.toString(shape) + " " + dtype);
+                    throw new CheckpointException(path + ": tensor " + e.getKey() + " has inconsistent offsets " + begin + ".." + end + " for shape " + Arrays.toString(shape) + " " + dtype);
                 }
                 if (end > dataSize) {
                     throw new CheckpointException(path + ": truncated: tensor " + e.getKey() + " ends at data byte " + end + " but the data has " + dataSize);

@@ -20,7 +20,8 @@ class HeapBudgetTest {
     @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"Q8_0", "Q4_0"})
     void quantisedBytesMatchWhatALoadedModelHolds(Quantization q) {
         try (dev.sightline.gpu.CpuBackend be = new dev.sightline.gpu.CpuBackend(); Engine e = Engine.load(Golden.model(), be, q)) {
-            assertEquals(e.model().decodeBytesPerToken(), HeapBudget.quantisedBytes(e.config(), q));
+            long held = e.model().lmHead().bytes() + e.model().decoderMatrices().stream().mapToLong(dev.sightline.gpu.Weights::bytes).sum();
+            assertEquals(held, HeapBudget.quantisedBytes(e.config(), q));
         }
         assertEquals(0, HeapBudget.quantisedBytes(PHI_3_5, Quantization.NONE));
     }

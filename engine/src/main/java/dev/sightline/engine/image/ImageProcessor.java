@@ -2,6 +2,7 @@ package dev.sightline.engine.image;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * Phi3VImageProcessor (spec §5): HD transform (transpose portrait images, Pillow bilinear resize
@@ -65,7 +66,7 @@ public final class ImageProcessor {
         RgbImage resized = PillowResize.bilinear(frame, g.resizeW(), g.resizeH());
         int tar = g.resizeH() + g.padTop() + g.padBottom();
         byte[] out = new byte[g.resizeW() * tar * 3];
-        java.util.Arrays.fill(out, (byte) 255);
+        Arrays.fill(out, (byte) 255);
         System.arraycopy(resized.rgb(), 0, out, g.padTop() * g.resizeW() * 3, resized.rgb().length);
         RgbImage padded = new RgbImage(g.resizeW(), tar, out);
         return g.transposed() ? padded.transpose() : padded;

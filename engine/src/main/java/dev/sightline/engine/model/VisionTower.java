@@ -5,6 +5,8 @@ import dev.sightline.engine.checkpoint.Checkpoint;
 import dev.sightline.gpu.ComputeBackend;
 import dev.sightline.gpu.ComputeBackend.Activation;
 import dev.sightline.gpu.Weights;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * CLIP ViT vision tower (spec §4): patch embedding (conv 14×14 stride 14, no bias), CLS +
@@ -68,8 +70,8 @@ public final class VisionTower {
         return features;
     }
 
-    java.util.List<Weights> matrices() {
-        java.util.List<Weights> all = new java.util.ArrayList<>();
+    List<Weights> matrices() {
+        List<Weights> all = new ArrayList<>();
         all.add(patchEmbedding);
         all.addAll(encoderMatrices());
         return all;
@@ -79,9 +81,9 @@ public final class VisionTower {
      * The encoder layers' matrices in the order a crop multiplies them (q, k, v, out, fc1, fc2 for each
      * layer, each over grid² + 1 tokens), for benchmarks that time those products on their own.
      */
-    public java.util.List<Weights> encoderMatrices() {
-        java.util.List<Weights> all = new java.util.ArrayList<>();
-        for (Layer l : layers) all.addAll(java.util.List.of(l.q, l.k, l.v, l.out, l.fc1, l.fc2));
+    public List<Weights> encoderMatrices() {
+        List<Weights> all = new ArrayList<>();
+        for (Layer l : layers) all.addAll(List.of(l.q, l.k, l.v, l.out, l.fc1, l.fc2));
         return all;
     }
 

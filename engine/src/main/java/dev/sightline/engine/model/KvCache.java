@@ -62,6 +62,11 @@ public final class KvCache {
         this.workspace = new DecoderLayer.Workspace(width, intermediate);
     }
 
+    /** Bytes one cached position takes, over every layer's key and value rows: what a decode step reads per position. */
+    public static long bytesPerPosition(int layers, int width, boolean half) {
+        return 2L * layers * width * (half ? 2 : 4);
+    }
+
     public int length() {
         return length;
     }

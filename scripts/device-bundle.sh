@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/env.sh"
-SHARED=${SIGHTLINE_SHARED:-$ROOT/../shared}
+GOLDEN=$ROOT/engine/src/test/resources/golden
 OUT=$ROOT/target/device
 cd "$ROOT"
 [[ -f cli/target/sightline-cli-0.1.0-SNAPSHOT.jar ]] || mvn -B -ntp -q -DskipTests install
@@ -30,7 +30,7 @@ tmp=$(mktemp -d); (cd "$tmp" && unzip -q "$jni" && find . -name '*.so' ! -name '
   && find . -name '*.dll' -delete -o -name '*.dylib' -delete && rm -f "$jni" && zip -q -r "$jni" .); rm -rf "$tmp"
 # The ICD loader from Debian's ocl-icd-libopencl1 (scripts/setup.sh installs it).
 cp -L "$(ldconfig -p | awk '/libOpenCL.so.1 .*x86-64/ {print $NF; exit}')" "$OUT/lib/libOpenCL.so.1"
-cp -r "$SHARED/golden/manifest.json" "$SHARED/golden/cases" "$SHARED/golden/images" "$SHARED/golden/tiny-a" "$OUT/golden/"
+cp -r "$GOLDEN/manifest.json" "$GOLDEN/cases" "$GOLDEN/images" "$GOLDEN/tiny-a" "$OUT/golden/"
 rm -f "$OUT"/golden/cases/*.step_logits.f32   # the Java check compares the last-prompt logits only
 # One compressed file: the device run carries at most 64 MiB of untracked paths.
 tar -C "$ROOT/target" -cJf "$ROOT/target/device.tar.xz" device

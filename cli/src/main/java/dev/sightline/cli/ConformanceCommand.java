@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Check the engine against a golden directory (manifest.json, cases/, images/, the model).")
 final class ConformanceCommand implements Callable<Integer> {
-    @Option(names = "--golden", required = true, description = "golden directory (e.g. ../shared/golden)") Path golden;
+    @Option(names = "--golden", required = true, description = "golden directory (e.g. engine/src/test/resources/golden)") Path golden;
     @Option(names = "--model", defaultValue = "tiny-a", description = "model directory inside --golden") String modelName;
     @Option(names = "--quantize", defaultValue = "none") String quantize;
     @Mixin DeviceOptions devices = new DeviceOptions();

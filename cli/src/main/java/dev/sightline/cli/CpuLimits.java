@@ -97,7 +97,7 @@ final class CpuLimits implements AutoCloseable {
      * A real kernel does at least this per weight, so this rate, as a fraction of {@link #readBandwidth()},
      * is about the most of the bandwidth a decode of the format can reach here: decode measures at it
      * within this VM's noise. (For int8, or'ing each byte into a float's mantissa instead of B2F saves a
-     * few operations and measured a few points higher: docs/benchmarks.md, session 9.) Best of two
+     * few operations and measured a few points higher: docs/notes/benchmarks-lab-notes.md.) Best of two
      * passes after a first one.
      */
     double floorStream(Quantization q) {

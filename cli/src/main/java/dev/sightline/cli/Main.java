@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code sightline} command. Errors are one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "sightline", mixinStandardHelpOptions = true, version = "sightline 0.1.0",
         description = "Phi-3.5-vision in Java: generation, tokenization and tools.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, BlurCommand.class, ModerateCommand.class, IngestCommand.class, BenchCommand.class, ProfileCommand.class, BenchBlurCommand.class, MakeCheckpointCommand.class, ConformanceCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, BlurCommand.class, ModerateCommand.class, IngestCommand.class, BenchCommand.class, ProfileCommand.class, BenchBlurCommand.class, MakeCheckpointCommand.class, ConformanceCommand.class, PullCommand.class})
 public final class Main {
     static {
         // POI/PDFBox log through Log4j/SLF4J; keep their chatter off stdout, which carries JSON.

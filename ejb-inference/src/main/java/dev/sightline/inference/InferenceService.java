@@ -99,6 +99,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.quantize.cache-dir")
     Optional<String> quantizeCacheDir;
 
+    /** Refuse to serve the embedded random model: without a configured checkpoint the server never becomes ready. */
+    @Inject
+    @ConfigProperty(name = "sightline.model.require", defaultValue = "false")
+    boolean requireModel;
+
     /** KV-cache bytes one request may take; 0: 60 % of the heap, where the cache lives. */
     @Inject
     @ConfigProperty(name = "sightline.kv.max-bytes", defaultValue = "0")
@@ -131,14 +136,12 @@ public class InferenceService {
         try {
             backend = selectBackend();
             backendName = backend.name();
+            EngineSettings.Choice choice = EngineSettings.choose(modelDir, requireModel);
             Path dir;
-            if (EngineSettings.hasWeights(modelDir)) {
-                dir = Path.of(modelDir.get());
+            if (!choice.embedded()) {
+                dir = choice.dir().orElseThrow();
                 LOG.info(() -> "Loading model from " + dir);
             } else {
-                if (modelDir.isPresent() && !modelDir.get().isBlank()) {
-                    LOG.warning("sightline.model.dir=" + modelDir.get() + " holds no safetensors weights");
-                }
                 LOG.warning("**********************************************************************");
                 LOG.warning(EMBEDDED_WARNING);
                 LOG.warning("**********************************************************************");

@@ -5,12 +5,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
-/** Test photos and models from ../shared (read at test time only; never shipped). */
+/** Test photos and the second YuNet model from the repository's testdata/ (never shipped); the first is the bundled one. */
 final class Photos {
-    static final Path SHARED = Path.of(System.getProperty("sightline.shared", "../../shared"));
-    static final Path FACES = SHARED.resolve("data/faces");
-    static final Path MODEL_N = SHARED.resolve("models/face/yunet_n_640_640.onnx");
-    static final Path MODEL_S = SHARED.resolve("models/face/yunet_s_640_640.onnx");
+    static final Path TESTDATA = Path.of(System.getProperty("sightline.testdata", "../testdata"));
+    static final Path FACES = TESTDATA.resolve("data/faces");
+    static final Path MODEL_N = bundled();
+    static final Path MODEL_S = TESTDATA.resolve("models/face/yunet_s_640_640.onnx");
+
+    /** The model this module ships, as a file (test classes run against target/classes). */
+    private static Path bundled() {
+        try {
+            return Path.of(Photos.class.getResource("yunet/yunet_n_640_640.onnx").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     record Rgb(byte[] rgb, int width, int height) {}
 

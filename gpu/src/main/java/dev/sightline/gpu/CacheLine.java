@@ -12,7 +12,7 @@ import java.lang.invoke.MethodHandle;
  * <p>The GEMM micro-kernels load 64-byte vectors of transposed activations at offsets that are
  * multiples of 16 floats. When the array's first element is not on a line boundary, every one of
  * those loads spans two lines: the 12-row kernel over a 512-column pass measured 1.25× faster with
- * its operand aligned (one thread, same process, docs/benchmarks.md, session 6). The JVM aligns
+ * its operand aligned (one thread, same process; docs/notes/benchmarks-lab-notes.md). The JVM aligns
  * objects to 8 bytes only, and a large array (a G1 humongous object) starts its elements 16 bytes
  * into its region, so without help every load of a long prompt's activations was split. Callers
  * therefore start their data {@link #offset} floats into the array.

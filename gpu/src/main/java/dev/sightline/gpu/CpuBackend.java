@@ -478,8 +478,9 @@ public final class CpuBackend implements ComputeBackend {
      * blocks (see {@link CacheLine}). Read in place, a head's slice of V is one 64- or 96-float piece
      * per row of a 1024- or 3072-float (4 KiB-multiple) stride: every row of it falls into the same L1
      * set, so the P·V product missed L1 on every key. Packed, attention measured 1.35× faster at 577
-     * (vision) and 776 (prompt) tokens (docs/benchmarks.md, session 6); Kᵀ built through L1 blocks
-     * ({@link #transposeKeys}) instead of gathers a row apart, 1.12–1.18× more at 776 (session 7).
+     * (vision) and 776 (prompt) tokens; Kᵀ built through L1 blocks
+     * ({@link #transposeKeys}) instead of gathers a row apart, 1.12–1.18× more at 776 (figures in
+     * docs/notes/benchmarks-lab-notes.md).
      */
     private void blockedAttention(float[] q, float[] out, int n, int start, int kvLen, int heads, int headDim,
                                   float scale, boolean causal, HeadPacker packer) {

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * against it (a tile's slice of xT, KC × 2L floats, is reused by every group of rows), and the
  * partial sums wait in a per-task accumulator sized for L2. Before, each task took
  * 12–36 rows over the whole reduction, so all of xT (1.7 MB at 136 tokens, 9.5 MB at 776) came
- * from L3 again for every 36 rows; see docs/benchmarks.md for the measurements.
+ * from L3 again for every 36 rows; see docs/notes/benchmarks-lab-notes.md for the measurements.
  */
 final class Gemm {
     static final VectorSpecies<Float> F = VectorKernels.F;

@@ -147,7 +147,7 @@ public final class VectorKernels {
      * lanes, the even column in the low half and the odd one in the high half: {@code v << 16} and
      * {@code v & 0xFFFF0000} are already their float32 values, two operations per 32 weights where
      * widening each half to int lanes and shifting took four and a row buffer written and read again
-     * (measured: see docs/benchmarks.md). x comes reordered by {@link #prepareBf16} to match; the
+     * (measured: docs/notes/benchmarks-lab-notes.md). x comes reordered by {@link #prepareBf16} to match; the
      * even and odd products go to separate accumulators so that no FMA waits on the previous one.
      * Written out without helpers (see {@link #dotQ4x2}).
      */
@@ -347,7 +347,7 @@ public final class VectorKernels {
      * nibbles) or'ed into the bits of 1.0f is the float f = 1 + n·2^(p − 23), so a mask-and-or (one
      * ternary-logic instruction) replaces mask + convert, and Σ f·xs − xc[b] (see {@link #prepareQ4})
      * is Σ (n − 8)·x over the block. 10 integer operations per 128 weights instead of 16: measured
-     * 8–20 % faster in one process (docs/benchmarks.md). The price is rounding: the leading 1s add
+     * 8–20 % faster in one process (docs/notes/benchmarks-lab-notes.md). The price is rounding: the leading 1s add
      * up to 2^15·Σx in the accumulators, which costs ~10 of float32's 24 bits — errors of 3–4·10^−3 of
      * the outputs' RMS, against Q4_0's own ~8 %. Per 32-weight block the two 16-lane halves are
      * summed, then scaled by the block's d (the rows' float16 scales are converted into {@code d},

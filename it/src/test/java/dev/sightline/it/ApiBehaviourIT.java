@@ -161,7 +161,7 @@ class ApiBehaviourIT extends DeployedEar {
 
     @Test
     void multipartImageDescription() throws Exception {
-        byte[] png = Files.readAllBytes(Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces/astronaut.png"));
+        byte[] png = Files.readAllBytes(Path.of(System.getProperty("sightline.testdata", "../testdata")).resolve("data/faces/astronaut.png"));
         String boundary = "----sightline" + System.nanoTime();
         var body = new java.io.ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").getBytes());

@@ -28,7 +28,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * ask, watch the streamed answer, see the anonymised image and safety notes, send feedback.
  */
 class BrowserUiIT extends DeployedEar {
-    static final Path SHARED = Path.of(System.getProperty("sightline.shared", "../../shared"));
+    static final Path TESTDATA = Path.of(System.getProperty("sightline.testdata", "../testdata"));
     WebDriver driver;
 
 
@@ -53,7 +53,7 @@ class BrowserUiIT extends DeployedEar {
         driver.get(Http.BASE + "/");
         assertTrue(driver.findElement(By.id("disclosure")).getText().contains("AI model"));
         driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
-        driver.findElement(By.id("images")).sendKeys(SHARED.resolve("data/faces/astronaut.png").toRealPath().toString());
+        driver.findElement(By.id("images")).sendKeys(TESTDATA.resolve("data/faces/astronaut.png").toRealPath().toString());
         driver.findElement(By.id("question")).sendKeys("Describe this photo.");
         WebElement max = driver.findElement(By.id("max-tokens"));
         max.clear();

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /** The official OpenAI Java SDK and LangChain4j's OpenAI client, unchanged but for base URL and key. */
 class ClientLibrariesIT extends DeployedEar {
     static final String BASE = Http.BASE + "/v1";
-    static final Path PHOTO = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces/coffee.png");
+    static final Path PHOTO = Path.of(System.getProperty("sightline.testdata", "../testdata")).resolve("data/faces/coffee.png");
 
 
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * engine was given (sightline.return_images), the face region is changed and the rest is not.
  */
 class FaceBlurIT extends DeployedEar {
-    static final Path FACES = Path.of(System.getProperty("sightline.shared", "../../shared")).resolve("data/faces");
+    static final Path FACES = Path.of(System.getProperty("sightline.testdata", "../testdata")).resolve("data/faces");
 
 
 

@@ -8,16 +8,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The shared evaluation sets (read at test time from ../shared; not shipped). */
+/** The evaluation sets in the repository's testdata/ (read at test time; not shipped). */
 final class Datasets {
-    static final Path SHARED = Path.of(System.getProperty("sightline.shared", "../../shared"));
+    static final Path TESTDATA = Path.of(System.getProperty("sightline.testdata", "../testdata"));
 
     record Prompt(String text, String type, boolean unsafe) {}
 
     /** XSTest: 250 safe prompts that look unsafe, 200 unsafe contrasts (CSV with quoted fields). */
     static List<Prompt> xstest() throws IOException {
         List<Prompt> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(SHARED.resolve("data/moderation/xstest_prompts.csv"));
+        List<String> lines = Files.readAllLines(TESTDATA.resolve("data/moderation/xstest_prompts.csv"));
         for (String line : lines.subList(1, lines.size())) {
             List<String> f = csv(line);
             out.add(new Prompt(f.get(1), f.get(2), f.get(3).equals("unsafe")));
@@ -54,7 +54,7 @@ final class Datasets {
     }
 
     static JsonNode presidio() throws IOException {
-        return new ObjectMapper().readTree(SHARED.resolve("data/pii/presidio_generated_small.json").toFile());
+        return new ObjectMapper().readTree(TESTDATA.resolve("data/pii/presidio_generated_small.json").toFile());
     }
 
     private Datasets() {}

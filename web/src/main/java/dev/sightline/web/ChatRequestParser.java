@@ -10,7 +10,10 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import jakarta.json.JsonArray;
 import java.math.BigDecimal;
 import java.util.function.Function;
@@ -42,7 +45,17 @@ public final class ChatRequestParser {
         this(limits, null);
     }
 
+    /** Fields honoured below. */
+    private static final Set<String> HONOURED = Set.of("messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed",
+            "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "sightline");
+    /** Fields that change nothing here and are accepted as such (the model is the one loaded; see the README). */
+    private static final Set<String> ACCEPTED = Set.of("model", "user", "metadata", "store", "service_tier", "parallel_tool_calls");
+
     public ChatCommand parse(JsonObject body) {
+        for (String field : body.keySet()) {
+            if (HONOURED.contains(field) || ACCEPTED.contains(field) || isDefault(field, body.get(field))) continue;
+            throw ApiException.badRequest(unsupported(field), field);
+        }
         JsonValue msgs = body.get("messages");
         if (msgs == null || msgs.getValueType() != JsonValue.ValueType.ARRAY || msgs.asJsonArray().isEmpty()) {
             throw ApiException.badRequest("'messages' must be a non-empty array", "messages");
@@ -95,13 +108,66 @@ public final class ChatRequestParser {
         Double topP = number(body, "top_p");
         if (topP != null && (topP <= 0 || topP > 1)) throw ApiException.badRequest("top_p must be in (0, 1]", "top_p");
         Long seed = integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        Long topK = integer(body, "top_k", 1, 1_000_000);
+        Double presence = number(body, "presence_penalty");
+        Double frequency = number(body, "frequency_penalty");
+        if (presence != null && Math.abs(presence) > 2) throw ApiException.badRequest("presence_penalty must be in [-2, 2]", "presence_penalty");
+        if (frequency != null && Math.abs(frequency) > 2) throw ApiException.badRequest("frequency_penalty must be in [-2, 2]", "frequency_penalty");
+        var adjustments = new SamplingParams.Adjustments(presence == null ? 0 : presence, frequency == null ? 0 : frequency, logitBias(body.get("logit_bias")));
         Integer numCrops = null;
         if (body.get("sightline") instanceof JsonObject ext) {
             Long n = integer(ext, "num_crops", 1, 16);
             numCrops = n == null ? null : n.intValue();
         }
-        SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, null, seed, null);
+        SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments);
         return new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
+    }
+
+    /**
+     * A field not honoured is still fine at its default (n 1, logprobs false, a text response format,
+     * no tools): a client that states the default gets what it asked for.
+     */
+    private static boolean isDefault(String field, JsonValue v) {
+        return switch (field) {
+            case "n" -> v instanceof JsonNumber n && n.isIntegral() && n.longValue() == 1;
+            case "logprobs" -> v == JsonValue.FALSE || v == JsonValue.NULL;
+            case "top_logprobs" -> v == JsonValue.NULL;
+            case "response_format" -> v == JsonValue.NULL || v instanceof JsonObject o && "text".equals(o.getString("type", null));
+            case "tools", "functions" -> v == JsonValue.NULL || v instanceof jakarta.json.JsonArray a && a.isEmpty();
+            case "tool_choice", "function_call" -> v == JsonValue.NULL || v instanceof JsonString s && s.getString().equals("none");
+            default -> false;
+        };
+    }
+
+    private static String unsupported(String field) {
+        return switch (field) {
+            case "n" -> "n > 1 is not supported: send one request per completion";
+            case "logprobs", "top_logprobs" -> "'" + field + "' is not supported yet";
+            case "response_format" -> "only response_format {\"type\": \"text\"} is supported; JSON mode and json_schema are not yet";
+            case "tools", "functions", "tool_choice", "function_call" -> "tool calling is not supported yet ('" + field + "')";
+            default -> "unknown or unsupported field '" + field + "'";
+        };
+    }
+
+    /** OpenAI's logit_bias: token id (as a string) → bias in [-100, 100]. */
+    private static Map<Integer, Double> logitBias(JsonValue v) {
+        if (v == null || v == JsonValue.NULL) return Map.of();
+        if (!(v instanceof JsonObject o)) throw ApiException.badRequest("'logit_bias' must be an object of token id → bias", "logit_bias");
+        if (o.size() > 300) throw ApiException.badRequest("at most 300 logit_bias entries", "logit_bias");
+        Map<Integer, Double> bias = new HashMap<>();
+        for (var e : o.entrySet()) {
+            int token;
+            try {
+                token = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException notId) {
+                throw ApiException.badRequest("logit_bias keys are token ids", "logit_bias");
+            }
+            if (token < 0 || !(e.getValue() instanceof JsonNumber n) || !(Math.abs(n.doubleValue()) <= 100)) {
+                throw ApiException.badRequest("logit_bias maps token ids to numbers in [-100, 100]", "logit_bias");
+            }
+            bias.put(token, n.doubleValue());
+        }
+        return bias;
     }
 
     /** OpenAI's "stop": a string or up to 4 strings, each at most 256 characters. */

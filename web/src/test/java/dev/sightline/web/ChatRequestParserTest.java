@@ -59,4 +59,33 @@ class ChatRequestParserTest {
             assertEquals("stop", e.param());
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"n\": 2", "\"logprobs\": true", "\"top_logprobs\": 3", "\"response_format\": {\"type\": \"json_object\"}",
+        "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]", "\"tool_choice\": \"auto\"", "\"best_of\": 2", "\"temprature\": 0.5"})
+    void nothingIsSilentlyIgnored(String field) {
+        ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json(
+                "{" + field + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")));
+        assertEquals(field.substring(1, field.indexOf('"', 1)), e.param(), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"n\": 1", "\"logprobs\": false", "\"response_format\": {\"type\": \"text\"}", "\"tools\": []",
+        "\"tool_choice\": \"none\"", "\"model\": \"gpt-4o\"", "\"user\": \"u-1\"", "\"metadata\": {\"a\": \"b\"}", "\"store\": false"})
+    void defaultsAndHarmlessFieldsAreAccepted(String field) {
+        new ChatRequestParser(LIMITS).parse(json("{" + field + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"));
+    }
+
+    @Test
+    void penaltiesBiasesAndTopKReachTheSampler() {
+        var s = new ChatRequestParser(LIMITS).parse(json("{\"presence_penalty\": 0.5, \"frequency_penalty\": -1, \"top_k\": 40, "
+                + "\"logit_bias\": {\"32007\": -100, \"15\": 2.5}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")).sampling();
+        assertEquals(0.5, s.adjustments().presencePenalty());
+        assertEquals(-1.0, s.adjustments().frequencyPenalty());
+        assertEquals(java.util.Map.of(32007, -100.0, 15, 2.5), s.adjustments().logitBias());
+        assertEquals(40, s.topK());
+        for (String bad : new String[] {"\"presence_penalty\": 3", "\"logit_bias\": {\"x\": 1}", "\"logit_bias\": {\"5\": 101}", "\"logit_bias\": [1]", "\"top_k\": 0"}) {
+            assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json("{" + bad + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")), bad);
+        }
+    }
 }

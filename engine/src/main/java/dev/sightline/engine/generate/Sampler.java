@@ -1,16 +1,41 @@
 package dev.sightline.engine.generate;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 
-/** Picks the next token from float32 logits (argmax ties go to the lowest id, as torch.argmax). */
+/**
+ * Picks the next token from float32 logits (argmax ties go to the lowest id, as torch.argmax),
+ * after the request's logit adjustments over the tokens it has picked so far.
+ */
 public final class Sampler {
     private final SamplingParams params;
     private final Random random;
+    private final Map<Integer, Integer> counts = new HashMap<>(); // tokens picked so far (for the penalties)
 
     public Sampler(SamplingParams params) {
         this.params = params;
         this.random = params.seed() == null ? new Random() : new Random(params.seed());
+    }
+
+    /** Picks the next token and remembers it for the penalties of the following ones. */
+    public int next(float[] logits) {
+        int token = pick(adjusted(logits));
+        counts.merge(token, 1, Integer::sum);
+        return token;
+    }
+
+    /** The logits after penalties and biases (the same array when the request has none). */
+    float[] adjusted(float[] logits) {
+        SamplingParams.Adjustments a = params.adjustments();
+        if (a.none()) return logits;
+        float[] out = logits.clone();
+        counts.forEach((t, c) -> out[t] -= (float) (a.presencePenalty() + a.frequencyPenalty() * c));
+        a.logitBias().forEach((t, b) -> {
+            if (t >= 0 && t < out.length) out[t] += b.floatValue();
+        });
+        return out;
     }
 
     public static int argmax(float[] logits) {
@@ -19,7 +44,7 @@ public final class Sampler {
         return best;
     }
 
-    public int next(float[] logits) {
+    private int pick(float[] logits) {
         if (params.isGreedy()) return argmax(logits);
         int n = logits.length;
         Integer[] order = new Integer[n];

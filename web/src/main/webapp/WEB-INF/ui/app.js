@@ -5,8 +5,16 @@
   'use strict';
   const $ = (id) => document.getElementById(id);
   const keyInput = $('api-key');
-  keyInput.value = localStorage.getItem('sightline.key') || '';
+  // The key lives for this browser session only, unless the user asks to remember it.
+  keyInput.value = sessionStorage.getItem('sightline.key') || localStorage.getItem('sightline.key') || '';
+  $('remember-key').checked = localStorage.getItem('sightline.key') !== null;
   let requestId = null;
+  let running = null; // the AbortController of the answer being streamed
+
+  function keepKey(key) {
+    sessionStorage.setItem('sightline.key', key);
+    if ($('remember-key').checked) localStorage.setItem('sightline.key', key); else localStorage.removeItem('sightline.key');
+  }
 
   function readFile(file) {
     return new Promise((resolve, reject) => {
@@ -16,6 +24,27 @@
       r.readAsDataURL(file);
     });
   }
+
+  // The model's state before the first question: loading (with progress), failed, or the embedded stand-in.
+  async function watchModel() {
+    const warn = $('model-warning');
+    try {
+      const res = await fetch('/health/ready');
+      const body = await res.json();
+      const data = ((body.checks || []).find((c) => c.name === 'model') || {}).data || {};
+      if (res.ok) {
+        if (data.warning) { warn.textContent = data.warning; warn.hidden = false; } else { warn.hidden = true; }
+        return;
+      }
+      warn.textContent = data.load_error ? 'The model failed to load: ' + data.load_error
+        : 'The model is loading' + (data.loading ? ' (' + data.loading + ')' : '') + '; questions wait until it is ready.';
+      warn.hidden = false;
+      if (!data.load_error) setTimeout(watchModel, 2000);
+    } catch (e) {
+      setTimeout(watchModel, 5000);
+    }
+  }
+  watchModel();
 
   function note(text) {
     const li = document.createElement('li');
@@ -48,7 +77,7 @@
   async function ask(ev) {
     ev.preventDefault();
     const key = keyInput.value.trim();
-    localStorage.setItem('sightline.key', key);
+    keepKey(key);
     $('answer').textContent = '';
     $('seen').textContent = '';
     $('notes').textContent = '';
@@ -66,11 +95,14 @@
       sightline: { return_images: true }
     };
     if ($('num-crops').value) body.sightline.num_crops = Number($('num-crops').value);
+    running = new AbortController();
+    $('stop').disabled = false;
     try {
       const res = await fetch('/v1/chat/completions', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key },
-        body: JSON.stringify(body)
+        body: JSON.stringify(body),
+        signal: running.signal
       });
       if (!res.ok) {
         const err = await res.json().catch(() => ({}));
@@ -103,9 +135,12 @@
       $('status').textContent = 'Done (' + (finish || 'stop') + ').';
       $('feedback').hidden = false;
     } catch (e) {
-      $('status').textContent = 'Error: ' + e.message;
+      // Stopping closes the connection; the server notices and stops generating.
+      $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;
     } finally {
       $('ask').disabled = false;
+      $('stop').disabled = true;
+      running = null;
     }
   }
 
@@ -120,6 +155,8 @@
   }
 
   $('ask-form').addEventListener('submit', ask);
+  $('stop').addEventListener('click', () => { if (running) running.abort(); });
+  $('remember-key').addEventListener('change', () => keepKey(keyInput.value.trim()));
   $('thumbs-up').addEventListener('click', () => feedback('up'));
   $('thumbs-down').addEventListener('click', () => feedback('down'));
 })();

@@ -25,6 +25,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.model.ImageFeatureCache;
 import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.gpu.Backends;
@@ -99,6 +100,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.quantize.cache-dir")
     Optional<String> quantizeCacheDir;
 
+    /** Bytes of vision-tower output kept for images seen again (a document's pages, a re-sent photo); 0: none. */
+    @Inject
+    @ConfigProperty(name = "sightline.cache.image-bytes", defaultValue = "268435456")
+    long imageCacheBytes;
+
     /** Refuse to serve the embedded random model: without a configured checkpoint the server never becomes ready. */
     @Inject
     @ConfigProperty(name = "sightline.model.require", defaultValue = "false")
@@ -115,6 +121,7 @@ public class InferenceService {
     @Resource
     ManagedExecutorService executor;
 
+    private volatile String loading = "starting";
     private final AtomicLong generatedTokens = new AtomicLong();
     private final AtomicLong cancelledRequests = new AtomicLong();
     private volatile Engine engine;
@@ -150,10 +157,11 @@ public class InferenceService {
                 embedded = true;
             }
             Engine loaded = Engine.load(dir, backend, Quantization.parse(quantize),
-                    quantizeCacheDir.filter(d -> !d.isBlank()).map(d -> Path.of(d.trim())).orElse(null));
+                    quantizeCacheDir.filter(d -> !d.isBlank()).map(d -> Path.of(d.trim())).orElse(null), this::loaded);
             budget = new PromptBudget(loaded.config().maxPositionEmbeddings(), KvCache.bytesPerPosition(loaded.config().numLayers(), loaded.config().hiddenSize(), loaded.model().halfKvCache()),
                     kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
             LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
+            loaded.model().cacheImageFeatures(imageCacheBytes);
             engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
@@ -172,6 +180,23 @@ public class InferenceService {
 
     private ComputeBackend selectBackend() {
         return Backends.create(device, openclDevice, cpuThreads, openclActivationMb << 20);
+    }
+
+    /** While the model loads: how far it is ("12 of 32 decoder layers"); empty once loaded or failed. */
+    public Optional<String> loading() {
+        return engine != null || loadError != null ? Optional.empty() : Optional.of(loading);
+    }
+
+    private void loaded(int done, int total) {
+        loading = done + " of " + total + " decoder layers";
+        // A line in the log at every quarter, not every layer.
+        if (done == total || done * 4 / total != (done - 1) * 4 / total) LOG.info(() -> "Loading the model: " + loading);
+    }
+
+    /** The image-feature cache's counts (zeros before the model is loaded). */
+    public ImageFeatureCache.Stats imageCache() {
+        Engine e = engine;
+        return e == null ? new ImageFeatureCache.Stats(0, 0, 0, 0) : e.model().imageCacheStats();
     }
 
     public boolean ready() {

@@ -43,7 +43,7 @@ public final class Engine implements AutoCloseable {
     private final Phi3VModel model;
     private final int defaultNumCrops;
 
-    private Engine(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache) {
+    private Engine(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache, LoadProgress progress) {
         this.dir = dir;
         if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": model directory does not exist");
         long t0 = System.nanoTime();
@@ -59,7 +59,7 @@ public final class Engine implements AutoCloseable {
         HeapBudget.check(config, quant, Runtime.getRuntime().maxMemory());
         checkpoint = Checkpoint.open(dir);
         try (var cache = QuantizedCache.open(quantizedCache, dir, quant)) {
-            model = new Phi3VModel(checkpoint, config, backend, cache);
+            model = new Phi3VModel(checkpoint, config, backend, cache, progress);
             if (cache.hit()) LOG.info(() -> "Quantised matrices read from " + cache.file());
             cache.save();
         } catch (RuntimeException e) {
@@ -70,12 +70,12 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine load(Path dir, ComputeBackend backend) {
-        return new Engine(dir, backend, Quantization.NONE, null);
+        return new Engine(dir, backend, Quantization.NONE, null, LoadProgress.NONE);
     }
 
     /** Loads with decoder weights quantised at load (NONE keeps the exact path). */
     public static Engine load(Path dir, ComputeBackend backend, Quantization quant) {
-        return new Engine(dir, backend, quant, null);
+        return new Engine(dir, backend, quant, null, LoadProgress.NONE);
     }
 
     /**
@@ -84,7 +84,12 @@ public final class Engine implements AutoCloseable {
      * of quantising again.
      */
     public static Engine load(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache) {
-        return new Engine(dir, backend, quant, quantizedCache);
+        return new Engine(dir, backend, quant, quantizedCache, LoadProgress.NONE);
+    }
+
+    /** As {@link #load(Path, ComputeBackend, Quantization, Path)}, telling {@code progress} as each decoder layer is ready. */
+    public static Engine load(Path dir, ComputeBackend backend, Quantization quant, Path quantizedCache, LoadProgress progress) {
+        return new Engine(dir, backend, quant, quantizedCache, progress);
     }
 
     public Path dir() {

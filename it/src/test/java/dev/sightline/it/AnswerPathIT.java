@@ -105,4 +105,16 @@ class AnswerPathIT extends DeployedEar {
             onceEachWay(id, stream ? "documents SSE" : "documents JSON");
         }
     }
+
+    @Test
+    void aDocumentAskedAgainReusesItsPagesVisionFeatures() throws Exception {
+        byte[] pdf = DocumentsIT.topicsPdf(2);
+        assertEquals(200, DocumentsIT.ask(pdf, "What is on the first page?", false, 4).statusCode());
+        long hits = Http.get("/api/status").json().path("image_cache").path("hits").asLong();
+        HttpResponse<String> again = DocumentsIT.ask(pdf, "And the second page?", false, 4);
+        assertEquals(200, again.statusCode(), again.body());
+        int shown = Http.JSON.readTree(again.body()).path("pages_shown").size();
+        assertTrue(shown > 0);
+        assertEquals(hits + shown, Http.get("/api/status").json().path("image_cache").path("hits").asLong(), "every page shown again came from the cache");
+    }
 }

@@ -52,6 +52,8 @@ class BrowserUiIT extends DeployedEar {
     void askAboutAPhotoAndWatchTheAnswerStream() throws Exception {
         driver.get(Http.BASE + "/");
         assertTrue(driver.findElement(By.id("disclosure")).getText().contains("AI model"));
+        // Before any question, the page says which model answers (here the embedded stand-in).
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> d.findElement(By.id("model-warning")).getText().contains("noise"));
         driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
         driver.findElement(By.id("images")).sendKeys(TESTDATA.resolve("data/faces/astronaut.png").toRealPath().toString());
         driver.findElement(By.id("question")).sendKeys("Describe this photo.");
@@ -97,5 +99,30 @@ class BrowserUiIT extends DeployedEar {
         String status = driver.findElement(By.id("status")).getText();
         assertTrue(status.contains("400") && status.contains("content policy"), status);
         assertEquals("", driver.findElement(By.id("answer")).getText());
+    }
+
+    @Test
+    void stopEndsTheStreamAndTheKeyIsKeptOnlyForTheSession() throws Exception {
+        driver.get(Http.BASE + "/");
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        driver.findElement(By.id("question")).sendKeys("Write a long story about the sea.");
+        WebElement max = driver.findElement(By.id("max-tokens"));
+        max.clear();
+        max.sendKeys("512");
+        long cancelledBefore = Http.get("/api/status").json().path("cancelled_requests").asLong();
+        driver.findElement(By.id("ask")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(1)).until(d -> !d.findElement(By.id("answer")).getText().isEmpty());
+        driver.findElement(By.id("stop")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("status")).getText().equals("Stopped."));
+        assertTrue(driver.findElement(By.id("stop")).getAttribute("disabled") != null, "Stop is off once nothing runs");
+        // The server noticed the closed stream and stopped generating.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Http.get("/api/status").json().path("cancelled_requests").asLong() == cancelledBefore && System.nanoTime() < deadline) Thread.sleep(200);
+        assertTrue(Http.get("/api/status").json().path("cancelled_requests").asLong() > cancelledBefore, "the generation was cancelled");
+        var js = (org.openqa.selenium.JavascriptExecutor) driver;
+        assertEquals(Http.KEY, js.executeScript("return sessionStorage.getItem('sightline.key')"));
+        assertEquals(null, js.executeScript("return localStorage.getItem('sightline.key')"), "not remembered unless asked");
+        driver.findElement(By.id("remember-key")).click();
+        assertEquals(Http.KEY, js.executeScript("return localStorage.getItem('sightline.key')"));
     }
 }

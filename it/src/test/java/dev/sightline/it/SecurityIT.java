@@ -288,4 +288,26 @@ class SecurityIT extends DeployedEar {
             }
         }
     }
+
+    @Test
+    void browserCallersFromAnAllowedOriginGetCorsAndPreflightNeedsNoKey() throws Exception {
+        // The test server allows http://app.example (SIGHTLINE_CORS_ALLOWED_ORIGINS).
+        Raw pre = raw("OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.example\r\n"
+                + "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: authorization, content-type\r\nConnection: close\r\n\r\n");
+        assertEquals(204, pre.status(), pre.head());
+        assertTrue(pre.head().contains("Access-Control-Allow-Origin: http://app.example"), pre.head());
+        assertTrue(pre.head().toLowerCase().contains("access-control-allow-headers: authorization"), pre.head());
+        Raw other = raw("OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n"
+                + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n");
+        assertEquals(403, other.status(), other.head());
+        assertFalse(other.head().contains("Access-Control-Allow-Origin"), other.head());
+        // A real call still needs its key; with it, the answer carries the CORS headers.
+        Raw anonymous = raw("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.example\r\nConnection: close\r\n\r\n");
+        assertEquals(401, anonymous.status());
+        Raw keyed = raw("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.example\r\nAuthorization: Bearer " + Http.KEY
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(200, keyed.status());
+        assertTrue(keyed.head().contains("Access-Control-Allow-Origin: http://app.example"), keyed.head());
+        assertTrue(keyed.head().contains("Access-Control-Expose-Headers"), keyed.head());
+    }
 }

@@ -21,6 +21,7 @@ public class ModelHealth implements HealthCheck {
                 .withData("model", inference.modelName())
                 .withData("embedded_model", inference.embeddedModel());
         inference.loadError().ifPresent(e -> b.withData("load_error", e));
+        inference.loading().ifPresent(l -> b.withData("loading", l));
         if (inference.embeddedModel()) b.withData("warning", InferenceService.EMBEDDED_WARNING);
         return b.build();
     }

@@ -29,8 +29,12 @@ public class StatusResource {
                 .add("completed_requests", inference.completedRequests())
                 .add("cancelled_requests", inference.cancelledRequests())
                 .add("generated_tokens", inference.generatedTokens());
+        var images = inference.imageCache();
+        b.add("image_cache", Json.createObjectBuilder().add("hits", images.hits()).add("misses", images.misses())
+                .add("bytes", images.bytes()).add("entries", images.entries()));
         if (inference.backendName() != null) b.add("backend", inference.backendName());
         inference.loadError().ifPresent(e -> b.add("load_error", e));
+        inference.loading().ifPresent(l -> b.add("loading", l));
         if (inference.embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
         return b.build();
     }

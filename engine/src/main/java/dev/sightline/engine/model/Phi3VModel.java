@@ -1,5 +1,6 @@
 package dev.sightline.engine.model;
 
+import dev.sightline.engine.LoadProgress;
 import dev.sightline.engine.ModelConfig;
 import dev.sightline.engine.checkpoint.Checkpoint;
 import dev.sightline.engine.checkpoint.QuantizedCache;
@@ -24,6 +25,7 @@ public final class Phi3VModel {
     private final ImageEmbedding imageEmbedding;
     private final LongRope rope;
     private final boolean halfKv;
+    private volatile ImageFeatureCache imageCache = new ImageFeatureCache(0);
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
         this(ck, c, be, Quantization.NONE);
@@ -35,6 +37,11 @@ public final class Phi3VModel {
 
     /** Decoder matrices and lm_head through {@code cache} (quantised at load, or read back from a saved copy). */
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, QuantizedCache cache) {
+        this(ck, c, be, cache, LoadProgress.NONE);
+    }
+
+    /** As above, telling {@code progress} as each decoder layer is ready. */
+    public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be, QuantizedCache cache, LoadProgress progress) {
         Quantization quant = cache.quantization();
         this.config = c;
         this.be = be;
@@ -42,7 +49,10 @@ public final class Phi3VModel {
         int hidden = c.hiddenSize();
         embedTokens = ck.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         layers = new DecoderLayer[c.numLayers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new DecoderLayer(ck, c, i, cache);
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = new DecoderLayer(ck, c, i, cache);
+            progress.layers(i + 1, layers.length);
+        }
         finalNorm = ck.vector("model.norm.weight", hidden);
         lmHead = cache.applyToOutput("lm_head.weight", ck.has("lm_head.weight") || !c.tieWordEmbeddings()
                 ? ck.matrix("lm_head.weight", c.vocabSize(), hidden)
@@ -99,13 +109,22 @@ public final class Phi3VModel {
         return new KvCache(be, layers.length, config.numHeads(), config.hiddenSize(), config.intermediateSize(), capacity, halfKv);
     }
 
+    /** Keeps the vision tower's output for images seen again, within {@code bytes} (0: none, the default). */
+    public void cacheImageFeatures(long bytes) {
+        imageCache = new ImageFeatureCache(bytes);
+    }
+
+    public ImageFeatureCache.Stats imageCacheStats() {
+        return imageCache.stats();
+    }
+
     /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */
     public float[] imageFeatures(List<ProcessedImage> images) {
         int total = images.stream().mapToInt(ProcessedImage::numImgTokens).sum();
         float[] all = new float[total * config.hiddenSize()];
         int o = 0;
         for (ProcessedImage img : images) {
-            float[] e = imageEmbedding.embed(img);
+            float[] e = imageCache.features(img, imageEmbedding::embed);
             System.arraycopy(e, 0, all, o, e.length);
             o += e.length;
         }

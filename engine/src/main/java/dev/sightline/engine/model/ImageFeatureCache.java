@@ -1,0 +1,77 @@
+package dev.sightline.engine.model;
+
+import dev.sightline.engine.image.ProcessedImage;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The vision tower's output for images seen before, least recently used first out, within a byte
+ * budget. The tower costs seconds per crop on a CPU and a document's pages come back with every
+ * question about it; the same pixels give the same features, so the key is the SHA-256 of the HD
+ * image the crops are cut from (with its size). Only anonymised images reach the model, so only
+ * their features are kept. A budget of 0 keeps nothing.
+ */
+public final class ImageFeatureCache {
+    /** Counts for status pages. */
+    public record Stats(long hits, long misses, long bytes, int entries) {}
+
+    private final long budget;
+    private final LinkedHashMap<String, float[]> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+    private long hits;
+    private long misses;
+
+    public ImageFeatureCache(long budgetBytes) {
+        this.budget = Math.max(0, budgetBytes);
+    }
+
+    /** The features of {@code img}: from the cache, or computed by {@code embed} and kept when they fit. */
+    public float[] features(ProcessedImage img, Function<ProcessedImage, float[]> embed) {
+        if (budget == 0) return embed.apply(img);
+        String key = key(img);
+        synchronized (this) {
+            float[] f = entries.get(key);
+            if (f != null) {
+                hits++;
+                return f;
+            }
+            misses++;
+        }
+        float[] f = embed.apply(img); // outside the lock: other requests' images go on meanwhile
+        long size = 4L * f.length;
+        if (size > budget) return f;
+        synchronized (this) {
+            if (entries.putIfAbsent(key, f) == null) {
+                bytes += size;
+                for (Iterator<Map.Entry<String, float[]>> it = entries.entrySet().iterator(); bytes > budget && it.hasNext(); ) {
+                    Map.Entry<String, float[]> oldest = it.next();
+                    if (oldest.getKey().equals(key)) continue;
+                    bytes -= 4L * oldest.getValue().length;
+                    it.remove();
+                }
+            }
+        }
+        return f;
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(hits, misses, bytes, entries.size());
+    }
+
+    static String key(ProcessedImage img) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(ByteBuffer.allocate(12).putInt(img.hdWidth()).putInt(img.hdHeight()).putInt(img.numImgTokens()).array());
+            d.update(img.hd().rgb());
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -5,6 +5,8 @@ import dev.sightline.engine.checkpoint.CheckpointException;
 import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.generate.Sampler;
+import dev.sightline.engine.generate.json.JsonConstraint;
+import dev.sightline.engine.generate.json.VocabTrieCache;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.ImageProcessor;
 import dev.sightline.engine.image.ProcessedImage;
@@ -39,6 +41,7 @@ public final class Engine implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final Tokenizer tokenizer;
     private final PromptProcessor promptProcessor;
+    private final VocabTrieCache vocabTrie;
     private final ImageProcessor imageProcessor;
     private final Phi3VModel model;
     private final int defaultNumCrops;
@@ -52,6 +55,7 @@ public final class Engine implements AutoCloseable {
         if (!Files.isRegularFile(tok)) throw new CheckpointException(dir + ": no tokenizer.json");
         tokenizer = Tokenizer.load(tok);
         promptProcessor = new PromptProcessor(tokenizer);
+        vocabTrie = new VocabTrieCache(tokenizer);
         PreprocessorConfig pre = PreprocessorConfig.load(dir);
         imageProcessor = new ImageProcessor(pre.mean(), pre.std(), pre.numImgTokens());
         defaultNumCrops = pre.numCrops();
@@ -143,7 +147,8 @@ public final class Engine implements AutoCloseable {
         float[] promptLogits = logits;
         long prefillNanos = System.nanoTime() - t0;
 
-        Sampler sampler = new Sampler(params);
+        Sampler sampler = new Sampler(params, params.schema() == null ? null
+                : new JsonConstraint(params.schema(), vocabTrie, params.stopIds()));
         StreamingDetokenizer stream = new StreamingDetokenizer(tokenizer, true);
         List<Integer> generated = new ArrayList<>();
         String finish = "length";
@@ -154,7 +159,7 @@ public final class Engine implements AutoCloseable {
                 break;
             }
             listener.onLogits(generated.size(), logits);
-            int next = sampler.next(logits);
+            int next = sampler.next(logits, params.maxNewTokens() - generated.size());
             generated.add(next);
             boolean stop = params.stopIds().contains(next);
             listener.onToken(next, stop ? stream.flush() : stream.push(next));

@@ -189,4 +189,40 @@ class ApiBehaviourIT extends DeployedEar {
         assertTrue(m.body().contains("sightline_queue_depth"));
         assertFalse(m.body().contains("Exception"));
     }
+
+    @Test
+    void structuredOutputIsAlwaysADocumentOfTheSchemaStreamedOrNot() throws Exception {
+        String schema = "{\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"label\", \"score\"],"
+                + " \"properties\": {\"label\": {\"enum\": [\"cat\", \"dog\"]}, \"score\": {\"type\": \"number\"}}}";
+        for (int seed = 1; seed <= 3; seed++) {
+            for (boolean stream : new boolean[] {false, true}) {
+                String body = "{\"max_tokens\": 30, \"temperature\": 1.0, \"seed\": " + seed + ", \"stream\": " + stream
+                        + ", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"pet\", \"strict\": true, \"schema\": " + schema + "}},"
+                        + " \"messages\": [{\"role\": \"user\", \"content\": \"Cat or dog?\"}]}";
+                Http.Reply r = Http.postJson("/v1/chat/completions", body);
+                assertEquals(200, r.status(), r.body());
+                String content;
+                if (stream) {
+                    StringBuilder b = new StringBuilder();
+                    for (String line : r.body().split("\n")) {
+                        if (!line.startsWith("data: {")) continue;
+                        JsonNode delta = Http.JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content");
+                        if (delta.isTextual()) b.append(delta.asText());
+                    }
+                    content = b.toString();
+                } else {
+                    content = r.json().path("choices").path(0).path("message").path("content").asText();
+                    assertEquals("stop", r.json().path("choices").path(0).path("finish_reason").asText(), r.body());
+                }
+                JsonNode doc = Http.JSON.readTree(content);
+                assertTrue(doc.path("label").asText().matches("cat|dog"), content);
+                assertTrue(doc.path("score").isNumber(), content);
+                assertEquals(2, doc.size(), content);
+            }
+        }
+        Http.Reply bad = Http.postJson("/v1/chat/completions", "{\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": "
+                + "{\"type\": \"string\", \"format\": \"email\"}}}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        assertEquals(400, bad.status());
+        assertTrue(bad.body().contains("format"), bad.body());
+    }
 }

@@ -1,6 +1,8 @@
 package dev.sightline.web;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.generate.json.Schema;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.ChatCommand;
 import dev.sightline.inference.StopSequences;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import jakarta.json.JsonArray;
 import java.math.BigDecimal;
 import java.util.function.Function;
@@ -47,7 +50,7 @@ public final class ChatRequestParser {
 
     /** Fields honoured below. */
     private static final Set<String> HONOURED = Set.of("messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed",
-            "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "sightline");
+            "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "response_format", "sightline");
     /** Fields that change nothing here and are accepted as such (the model is the one loaded; see the README). */
     private static final Set<String> ACCEPTED = Set.of("model", "user", "metadata", "store", "service_tier", "parallel_tool_calls");
 
@@ -119,7 +122,8 @@ public final class ChatRequestParser {
             Long n = integer(ext, "num_crops", 1, 16);
             numCrops = n == null ? null : n.intValue();
         }
-        SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments);
+        SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments)
+                .withSchema(responseFormat(body.get("response_format")));
         return new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
     }
 
@@ -132,7 +136,6 @@ public final class ChatRequestParser {
             case "n" -> v instanceof JsonNumber n && n.isIntegral() && n.longValue() == 1;
             case "logprobs" -> v == JsonValue.FALSE || v == JsonValue.NULL;
             case "top_logprobs" -> v == JsonValue.NULL;
-            case "response_format" -> v == JsonValue.NULL || v instanceof JsonObject o && "text".equals(o.getString("type", null));
             case "tools", "functions" -> v == JsonValue.NULL || v instanceof jakarta.json.JsonArray a && a.isEmpty();
             case "tool_choice", "function_call" -> v == JsonValue.NULL || v instanceof JsonString s && s.getString().equals("none");
             default -> false;
@@ -143,10 +146,49 @@ public final class ChatRequestParser {
         return switch (field) {
             case "n" -> "n > 1 is not supported: send one request per completion";
             case "logprobs", "top_logprobs" -> "'" + field + "' is not supported yet";
-            case "response_format" -> "only response_format {\"type\": \"text\"} is supported; JSON mode and json_schema are not yet";
             case "tools", "functions", "tool_choice", "function_call" -> "tool calling is not supported yet ('" + field + "')";
             default -> "unknown or unsupported field '" + field + "'";
         };
+    }
+
+    private static final ObjectMapper JACKSON = new ObjectMapper();
+    /** Compiled schemas by their text: a client sends the same schema with every request. */
+    private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
+
+    /**
+     * OpenAI's response_format: text (null: free text), {@code json_object} (any JSON object) or
+     * {@code json_schema} (a document matching {@code json_schema.schema}); decoding is constrained
+     * so the answer always is one. Schema keywords outside the supported subset are a 400 naming them.
+     */
+    static Schema responseFormat(JsonValue v) {
+        if (v == null || v == JsonValue.NULL) return null;
+        if (!(v instanceof JsonObject o)) throw ApiException.badRequest("'response_format' must be an object", "response_format");
+        String type = o.getString("type", "");
+        switch (type) {
+            case "text":
+                return null;
+            case "json_object":
+                return Schema.anyObject();
+            case "json_schema":
+                JsonValue js = o.get("json_schema");
+                if (!(js instanceof JsonObject j) || !(j.get("schema") instanceof JsonObject schema)) {
+                    throw ApiException.badRequest("response_format json_schema needs json_schema.schema (an object)", "response_format");
+                }
+                String text = schema.toString();
+                if (text.length() > 100_000) throw ApiException.badRequest("the schema is limited to 100000 characters", "response_format");
+                Schema cached = SCHEMAS.get(text);
+                if (cached != null) return cached;
+                try {
+                    Schema compiled = Schema.compile(JACKSON.readTree(text));
+                    if (SCHEMAS.size() > 256) SCHEMAS.clear();
+                    SCHEMAS.put(text, compiled);
+                    return compiled;
+                } catch (IllegalArgumentException | java.io.IOException e) {
+                    throw ApiException.badRequest("response_format: " + e.getMessage(), "response_format");
+                }
+            default:
+                throw ApiException.badRequest("response_format type must be text, json_object or json_schema", "response_format");
+        }
     }
 
     /** OpenAI's logit_bias: token id (as a string) → bias in [-100, 100]. */

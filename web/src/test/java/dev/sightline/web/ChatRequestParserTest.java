@@ -61,7 +61,9 @@ class ChatRequestParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"\"n\": 2", "\"logprobs\": true", "\"top_logprobs\": 3", "\"response_format\": {\"type\": \"json_object\"}",
+    @ValueSource(strings = {"\"n\": 2", "\"logprobs\": true", "\"top_logprobs\": 3",
+        "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}",
+        "\"response_format\": {\"type\": \"yaml\"}",
         "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]", "\"tool_choice\": \"auto\"", "\"best_of\": 2", "\"temprature\": 0.5"})
     void nothingIsSilentlyIgnored(String field) {
         ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json(
@@ -71,7 +73,8 @@ class ChatRequestParserTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"\"n\": 1", "\"logprobs\": false", "\"response_format\": {\"type\": \"text\"}", "\"tools\": []",
-        "\"tool_choice\": \"none\"", "\"model\": \"gpt-4o\"", "\"user\": \"u-1\"", "\"metadata\": {\"a\": \"b\"}", "\"store\": false"})
+        "\"tool_choice\": \"none\"", "\"response_format\": {\"type\": \"json_object\"}",
+        "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"strict\": true, \"schema\": {\"type\": \"object\", \"properties\": {}}}}", "\"model\": \"gpt-4o\"", "\"user\": \"u-1\"", "\"metadata\": {\"a\": \"b\"}", "\"store\": false"})
     void defaultsAndHarmlessFieldsAreAccepted(String field) {
         new ChatRequestParser(LIMITS).parse(json("{" + field + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"));
     }

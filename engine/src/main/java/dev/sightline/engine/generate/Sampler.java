@@ -14,15 +14,34 @@ public final class Sampler {
     private final Random random;
     private final Map<Integer, Integer> counts = new HashMap<>(); // tokens picked so far (for the penalties)
 
+    private final TokenConstraint constraint;
+
     public Sampler(SamplingParams params) {
+        this(params, null);
+    }
+
+    /** A sampler whose picks also obey {@code constraint} (null: none). */
+    public Sampler(SamplingParams params, TokenConstraint constraint) {
         this.params = params;
         this.random = params.seed() == null ? new Random() : new Random(params.seed());
+        this.constraint = constraint;
     }
 
     /** Picks the next token and remembers it for the penalties of the following ones. */
     public int next(float[] logits) {
-        int token = pick(adjusted(logits));
+        return next(logits, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #next(float[])}, with {@code remaining} tokens left in the request's budget (this one included). */
+    public int next(float[] logits, int remaining) {
+        float[] l = adjusted(logits);
+        if (constraint != null) {
+            if (l == logits) l = logits.clone();
+            constraint.mask(l, remaining);
+        }
+        int token = pick(l);
         counts.merge(token, 1, Integer::sum);
+        if (constraint != null) constraint.accept(token);
         return token;
     }
 

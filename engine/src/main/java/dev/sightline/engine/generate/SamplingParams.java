@@ -1,5 +1,6 @@
 package dev.sightline.engine.generate;
 
+import dev.sightline.engine.generate.json.Schema;
 import java.util.Map;
 import java.util.Set;
 
@@ -7,10 +8,11 @@ import java.util.Set;
  * How to pick tokens. The logits are first adjusted ({@link Adjustments}: penalties on tokens
  * already generated, per-token biases); then greedy when temperature is null or 0, otherwise
  * temperature, then top-k, then top-p (nucleus), drawn from a generator seeded with {@code seed}
- * (reproducible).
+ * (reproducible). With a {@code schema}, only tokens that keep the output a prefix of a matching JSON
+ * document can be picked (see {@code json.JsonConstraint}).
  */
 public record SamplingParams(int maxNewTokens, Double temperature, Double topP, Integer topK, Long seed, Set<Integer> stopIds,
-                             Adjustments adjustments) {
+                             Adjustments adjustments, Schema schema) {
     /**
      * OpenAI's logit adjustments: {@code logit[t] -= presence·[count(t) > 0] + frequency·count(t)} over the
      * tokens generated so far, then {@code logit[t] += bias[t]}.
@@ -30,7 +32,16 @@ public record SamplingParams(int maxNewTokens, Double temperature, Double topP, 
     }
 
     public SamplingParams(int maxNewTokens, Double temperature, Double topP, Integer topK, Long seed, Set<Integer> stopIds) {
-        this(maxNewTokens, temperature, topP, topK, seed, stopIds, Adjustments.NONE);
+        this(maxNewTokens, temperature, topP, topK, seed, stopIds, Adjustments.NONE, null);
+    }
+
+    public SamplingParams(int maxNewTokens, Double temperature, Double topP, Integer topK, Long seed, Set<Integer> stopIds, Adjustments adjustments) {
+        this(maxNewTokens, temperature, topP, topK, seed, stopIds, adjustments, null);
+    }
+
+    /** The same settings with the output constrained to JSON matching {@code schema} (null: free text). */
+    public SamplingParams withSchema(Schema schema) {
+        return new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stopIds, adjustments, schema);
     }
 
     /** Phi-3.5-vision ends turns with <|end|> (32007); <|endoftext|> (32000) and </s> (2) also stop (spec §1.3). */

@@ -64,6 +64,25 @@ class ClientLibrariesIT extends DeployedEar {
         return "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(PHOTO));
     }
 
+    /** What the SDK's structured-output helper turns into a JSON schema (public fields, all required). */
+    public static class Verdict {
+        public String label;
+        public double score;
+        public boolean sure;
+        public List<String> reasons;
+    }
+
+    @Test
+    void openAiSdkStructuredOutputHelperGetsItsClassBack() {
+        for (long seed = 1; seed <= 3; seed++) {
+            com.openai.models.chat.completions.StructuredChatCompletion<Verdict> c = openai(Http.KEY).chat().completions().create(
+                    ChatCompletionCreateParams.builder().model("phi-3.5-vision-instruct").addUserMessage("Is this a cat? Answer as JSON.")
+                            .maxCompletionTokens(60).temperature(1.0).seed(seed).responseFormat(Verdict.class).build());
+            Verdict v = c.choices().getFirst().message().content().orElseThrow();
+            assertTrue(v.label != null && v.reasons != null, "seed " + seed);
+        }
+    }
+
     @Test
     void openAiSdkChat() {
         ChatCompletion c = openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder()

@@ -44,16 +44,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-tokens", defaultValue = "256") int promptTokens;
     @Option(names = "--rounds", defaultValue = "3", description = "rounds of decode, prefill and vision, each between two measurements of the limits (default: ${DEFAULT-VALUE})") int rounds;
     @Option(names = "--stream-mib", defaultValue = "2048", description = "off-heap buffer of the read-only bandwidth test, MiB: at least 4× the last-level cache (default: ${DEFAULT-VALUE})") int streamMib;
+    @Option(names = "--concurrency", split = ",", description = "instead of the single-stream figures: continuous batching with these numbers of concurrent chats, e.g. 1,2,4,8 (aggregate and per-stream tok/s, time to first token)") List<Integer> concurrency;
+    @Option(names = "--prefill-chunk", defaultValue = "256", description = "with --concurrency: prompt positions prefilled per step while others decode (default: ${DEFAULT-VALUE})") int prefillChunk;
     @picocli.CommandLine.Mixin DeviceOptions devices = new DeviceOptions();
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (rounds < 1 || streamMib < 1) throw new IllegalArgumentException("--rounds and --stream-mib must be positive");
         int t = devices.threads > 0 ? devices.threads : Runtime.getRuntime().availableProcessors();
         Quantization quant = Quantization.parse(quantize);
         try (ComputeBackend be = devices.create(); Engine e = Engine.load(model, be, quant, quantizedCache)) {
+            if (concurrency != null) {
+                if (concurrency.stream().anyMatch(c -> c < 1) || prefillChunk < 1) throw new IllegalArgumentException("--concurrency and --prefill-chunk must be positive");
+                System.out.printf("continuous batching, %s, %s: %d tokens per chat%n", quantize, be.name(), decodeTokens);
+                ConcurrencyBench.run(e, concurrency, decodeTokens, prefillChunk);
+                return 0;
+            }
             var m = e.model();
             System.gc();
             // before the bench's own stream buffer is allocated

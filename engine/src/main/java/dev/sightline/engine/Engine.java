@@ -11,18 +11,15 @@ import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.ImageProcessor;
 import dev.sightline.engine.image.ProcessedImage;
 import dev.sightline.engine.image.RgbImage;
-import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.model.Phi3VModel;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.engine.tokenizer.ChatTemplate;
 import dev.sightline.engine.tokenizer.PromptProcessor;
-import dev.sightline.engine.tokenizer.StreamingDetokenizer;
 import dev.sightline.engine.tokenizer.Tokenizer;
 import dev.sightline.gpu.ComputeBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Logger;
 import dev.sightline.engine.checkpoint.QuantizedCache;
@@ -131,56 +128,17 @@ public final class Engine implements AutoCloseable {
     }
 
     public GenerationResult generate(PreparedPrompt p, SamplingParams params, GenerationListener listener) {
-        int[] prompt = p.inputIds();
-        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
-        long tv = System.nanoTime();
-        float[] imageRows = p.images().isEmpty() ? null : model.imageFeatures(p.images());
-        long visionNanos = System.nanoTime() - tv;
+        Generation g = start(p, params, listener);
+        g.prefill(Integer.MAX_VALUE);
+        while (!g.step()) g.decodeAlone();
+        return g.result();
+    }
 
-        int orig = model.rope().originalMaxPositionEmbeddings();
-        KvCache cache = model.newCache(prompt.length + params.maxNewTokens());
-        int[] tokens = Arrays.copyOf(prompt, prompt.length + params.maxNewTokens());
-        int len = prompt.length;
-
-        long t0 = System.nanoTime();
-        float[] logits = model.forward(model.embed(tokens, 0, len, imageRows), len, cache);
-        float[] promptLogits = logits;
-        long prefillNanos = System.nanoTime() - t0;
-
+    /** A generation to drive step by step (the batch scheduler drives many at once). */
+    public Generation start(PreparedPrompt p, SamplingParams params, GenerationListener listener) {
         Sampler sampler = new Sampler(params, params.schema() == null ? null
                 : new JsonConstraint(params.schema(), vocabTrie, params.stopIds()));
-        StreamingDetokenizer stream = new StreamingDetokenizer(tokenizer, true);
-        List<Integer> generated = new ArrayList<>();
-        String finish = "length";
-        long t1 = System.nanoTime();
-        while (true) {
-            if (listener.cancelled()) {
-                finish = "cancelled";
-                break;
-            }
-            listener.onLogits(generated.size(), logits);
-            int next = sampler.next(logits, params.maxNewTokens() - generated.size());
-            generated.add(next);
-            boolean stop = params.stopIds().contains(next);
-            listener.onToken(next, stop ? stream.flush() : stream.push(next));
-            if (stop) {
-                finish = "stop";
-                break;
-            }
-            if (generated.size() >= params.maxNewTokens()) break;
-            tokens[len++] = next;
-            if (len >= orig + 1 && cache.length() <= orig) {
-                // The reference drops the short-factor cache and re-prefills everything with long factors.
-                cache.clear();
-                logits = model.forward(model.embed(tokens, 0, len, imageRows), len, cache);
-            } else {
-                logits = model.forward(model.embed(tokens, len - 1, len, imageRows), 1, cache);
-            }
-        }
-        long decodeNanos = System.nanoTime() - t1;
-        List<Integer> textIds = finish.equals("stop") ? generated.subList(0, generated.size() - 1) : generated;
-        String text = tokenizer.decode(textIds, true);
-        return new GenerationResult(List.copyOf(generated), text, finish, promptLogits, prompt.length, prefillNanos, decodeNanos, visionNanos);
+        return new Generation(model, tokenizer, p, params, sampler, listener);
     }
 
     @Override

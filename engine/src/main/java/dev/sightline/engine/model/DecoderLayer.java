@@ -57,6 +57,8 @@ public final class DecoderLayer {
         private final int hidden, inter;
         private int rows;
         float[] h, qkv, q, k, attn, proj, gateUp, act;
+        /** One row's query and attention output, for the per-sequence attention of a batched step. */
+        float[] q1, attn1;
 
         Workspace(int hidden, int inter) {
             this.hidden = hidden;
@@ -74,7 +76,44 @@ public final class DecoderLayer {
             proj = new float[n * hidden];
             gateUp = new float[n * 2 * inter];
             act = new float[n * inter];
+            q1 = new float[hidden];
+            attn1 = new float[hidden];
         }
+    }
+
+    /**
+     * One decode step of n sequences at once (continuous batching): row i of x is sequence i's newest
+     * position, caches[i].length(). The matrix products read each weight once for all n rows; RoPE
+     * takes row i's table row from {@code rope}; attention runs per sequence over its own cache.
+     */
+    void decode(ComputeBackend be, float[] x, int n, KvCache[] caches, float[][] rope, Workspace w) {
+        w.ensure(n);
+        be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
+        be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
+        be.copy(w.qkv, 0, 3 * hidden, w.q, 0, hidden, n, hidden);
+        be.copy(w.qkv, hidden, 3 * hidden, w.k, 0, hidden, n, hidden);
+        be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
+        be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        for (int i = 0; i < n; i++) {
+            KvCache cache = caches[i];
+            int pos = cache.length();
+            cache.put(index, pos, 1, w.k, hidden, i * hidden, w.qkv, 3 * hidden, i * 3 * hidden + 2 * hidden);
+            be.copy(w.q, i * hidden, w.q1, 0, hidden);
+            cache.attend(index, w.q1, w.attn1, 1, pos, scale);
+            be.copy(w.attn1, 0, w.attn, i * hidden, hidden);
+        }
+        be.matmul(o, null, w.attn, n, w.proj);
+        be.addInPlace(x, w.proj, n * hidden);
+        mlp(be, x, n, w);
+    }
+
+    private void mlp(ComputeBackend be, float[] x, int n, Workspace w) {
+        be.rmsNorm(x, postNorm, eps, w.h, n, hidden);
+        be.matmul(gateUp, null, w.h, n, w.gateUp);
+        be.swiglu(w.gateUp, w.act, n, inter);
+        be.matmul(down, null, w.act, n, w.proj);
+        be.addInPlace(x, w.proj, n * hidden);
     }
 
     /** x: [n, hidden] residual stream at positions start…start+n−1, updated in place. */
@@ -91,11 +130,6 @@ public final class DecoderLayer {
         cache.attend(index, w.q, w.attn, n, start, (float) (1.0 / Math.sqrt(headDim)));
         be.matmul(o, null, w.attn, n, w.proj);
         be.addInPlace(x, w.proj, n * hidden);
-
-        be.rmsNorm(x, postNorm, eps, w.h, n, hidden);
-        be.matmul(gateUp, null, w.h, n, w.gateUp);
-        be.swiglu(w.gateUp, w.act, n, inter);
-        be.matmul(down, null, w.act, n, w.proj);
-        be.addInPlace(x, w.proj, n * hidden);
+        mlp(be, x, n, w);
     }
 }

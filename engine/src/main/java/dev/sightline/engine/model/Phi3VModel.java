@@ -26,6 +26,8 @@ public final class Phi3VModel {
     private final LongRope rope;
     private final boolean halfKv;
     private volatile ImageFeatureCache imageCache = new ImageFeatureCache(0);
+    /** Activations of a batched decode step; one batch runs at a time (the scheduler's thread). */
+    private final DecoderLayer.Workspace batch;
 
     public Phi3VModel(Checkpoint ck, ModelConfig c, ComputeBackend be) {
         this(ck, c, be, Quantization.NONE);
@@ -59,6 +61,7 @@ public final class Phi3VModel {
                 : embedTokens);
         imageEmbedding = new ImageEmbedding(ck, c, be);
         rope = new LongRope(c);
+        batch = new DecoderLayer.Workspace(hidden, c.intermediateSize());
         List<Weights> all = new ArrayList<>(imageEmbedding.matrices());
         for (DecoderLayer l : layers) all.addAll(l.matrices());
         all.add(lmHead);
@@ -170,12 +173,46 @@ public final class Phi3VModel {
 
     /** As {@link #forward(float[], int, KvCache)}, returning the logits of the last k positions: [k, vocab]. */
     public float[] forward(float[] x, int n, KvCache cache, int k) {
+        return forward(x, n, cache, k, rope.factorsFor(cache.length() + n));
+    }
+
+    /**
+     * As above with the LongRoPE factor set given: a prompt prefilled in chunks takes the set of its
+     * whole length at every chunk, as the reference's single prefill does.
+     */
+    public float[] forward(float[] x, int n, KvCache cache, int k, LongRope.FactorSet factors) {
         int start = cache.length();
         int total = start + n;
         cache.ensure(total);
-        float[][] tables = rope.tables(start, n, rope.factorsFor(total));
+        float[][] tables = rope.tables(start, n, factors);
         for (DecoderLayer layer : layers) layer.forward(be, x, n, start, cache, tables);
         cache.setLength(total);
+        return logits(x, n, k);
+    }
+
+    /**
+     * One decode step of n sequences (continuous batching): row i of x: [n, hidden] is the embedding
+     * of sequence i's newest token, at position caches[i].length(). Appends one position to every
+     * cache and returns the logits [n, vocab], row i for sequence i. Each row's RoPE factor set
+     * follows its own total length, as a single-sequence step's does.
+     */
+    public float[] decode(float[] x, int n, KvCache[] caches) {
+        int half = config.headDim() / 2;
+        float[][] tables = {new float[n * half], new float[n * half]};
+        for (int i = 0; i < n; i++) {
+            int pos = caches[i].length();
+            caches[i].ensure(pos + 1);
+            float[][] row = rope.tables(pos, 1, rope.factorsFor(pos + 1));
+            System.arraycopy(row[0], 0, tables[0], i * half, half);
+            System.arraycopy(row[1], 0, tables[1], i * half, half);
+        }
+        for (DecoderLayer layer : layers) layer.decode(be, x, n, caches, tables, batch);
+        for (KvCache c : caches) c.setLength(c.length() + 1);
+        return logits(x, n, n);
+    }
+
+    /** Final norm and lm_head over the last k of x's n rows: [k, vocab]. */
+    private float[] logits(float[] x, int n, int k) {
         int hidden = config.hiddenSize();
         float[] last = new float[k * hidden];
         be.copy(x, (n - k) * hidden, last, 0, k * hidden);

@@ -1,0 +1,171 @@
+package dev.sightline.engine;
+
+import dev.sightline.engine.generate.GenerationListener;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.engine.generate.Sampler;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.model.LongRope;
+import dev.sightline.engine.model.Phi3VModel;
+import dev.sightline.engine.tokenizer.StreamingDetokenizer;
+import dev.sightline.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One sequence's generation, one stage at a time: its images encoded, its prompt prefilled (whole or
+ * in chunks), then a token sampled per step from the logits of the position before, with the
+ * reference's behaviour (stop ids, LongRoPE re-prefill when crossing original_max_position_embeddings).
+ * {@link Engine#generate} drives one alone; {@code serve.BatchScheduler} drives many and computes their
+ * decode steps together ({@link Phi3VModel#decode}), so both run the same sampling and stopping code.
+ * Not thread-safe: one thread drives it.
+ */
+public final class Generation {
+    private final Phi3VModel model;
+    private final Tokenizer tokenizer;
+    private final PreparedPrompt prompt;
+    private final SamplingParams params;
+    private final GenerationListener listener;
+    private final Sampler sampler;
+    private final StreamingDetokenizer stream;
+    private final LongRope.FactorSet promptFactors;
+    private final int[] tokens;                 // the prompt, then each sampled token once it is fed back
+    private final List<Integer> generated = new ArrayList<>();
+    private int len;
+    private int prefilled;                      // prompt positions in the cache
+    private KvCache cache;
+    private float[] imageRows;
+    private float[] logits;                     // the next token is sampled from these
+    private float[] promptLogits;
+    private String finish;
+    private long visionNanos, prefillNanos, decodeStart, decodeNanos;
+
+    Generation(Phi3VModel model, Tokenizer tokenizer, PreparedPrompt prompt, SamplingParams params, Sampler sampler,
+               GenerationListener listener) {
+        if (prompt.inputIds().length == 0) throw new IllegalArgumentException("empty prompt");
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.prompt = prompt;
+        this.params = params;
+        this.sampler = sampler;
+        this.listener = listener;
+        this.stream = new StreamingDetokenizer(tokenizer, true);
+        this.tokens = Arrays.copyOf(prompt.inputIds(), prompt.inputIds().length + params.maxNewTokens());
+        this.len = prompt.inputIds().length;
+        this.promptFactors = model.rope().factorsFor(len);
+    }
+
+    /** Positions this sequence may occupy in the KV cache: prompt plus every token it may generate. */
+    public int positions() {
+        return tokens.length;
+    }
+
+    public int promptTokens() {
+        return prompt.inputIds().length;
+    }
+
+    public boolean prefilled() {
+        return prefilled == promptTokens();
+    }
+
+    public boolean finished() {
+        return finish != null;
+    }
+
+    /** Whether the client has gone (polled before any work for this sequence). */
+    public boolean cancelled() {
+        return listener.cancelled();
+    }
+
+    /** Prefills up to {@code maxTokens} more prompt positions (images encoded first); the last chunk leaves logits to sample. */
+    public void prefill(int maxTokens) {
+        long t0 = System.nanoTime();
+        if (cache == null) {
+            imageRows = prompt.images().isEmpty() ? null : model.imageFeatures(prompt.images());
+            cache = model.newCache(positions());
+            visionNanos = System.nanoTime() - t0;
+            t0 = System.nanoTime();
+        }
+        int n = Math.min(maxTokens, promptTokens() - prefilled);
+        float[] l = model.forward(model.embed(tokens, prefilled, prefilled + n, imageRows), n, cache, 1, promptFactors);
+        prefilled += n;
+        prefillNanos += System.nanoTime() - t0;
+        if (prefilled()) {
+            logits = promptLogits = l;
+            decodeStart = System.nanoTime();
+        }
+    }
+
+    /**
+     * Samples the next token from the pending logits and hands its text to the listener. Returns
+     * true when the sequence has ended (stop id, length or cancelled); otherwise the token waits to
+     * be fed back by {@link #decodeAlone}, {@link #reprefill} or a batched step ({@link #accept}).
+     */
+    public boolean step() {
+        if (listener.cancelled()) return end("cancelled");
+        listener.onLogits(generated.size(), logits);
+        int next = sampler.next(logits, params.maxNewTokens() - generated.size());
+        logits = null;
+        generated.add(next);
+        boolean stop = params.stopIds().contains(next);
+        listener.onToken(next, stop ? stream.flush() : stream.push(next));
+        if (stop) return end("stop");
+        if (generated.size() >= params.maxNewTokens()) return end("length");
+        tokens[len++] = next;
+        return false;
+    }
+
+    /** Ends without generating (a request cancelled before it ran, or one that failed). */
+    public boolean end(String reason) {
+        finish = reason;
+        decodeNanos = decodeStart == 0 ? 0 : System.nanoTime() - decodeStart;
+        return true;
+    }
+
+    /**
+     * Whether the next position crosses original_max_position_embeddings with a short-factor cache:
+     * the reference then drops the cache and re-prefills everything with the long factors.
+     */
+    public boolean needsReprefill() {
+        int orig = model.rope().originalMaxPositionEmbeddings();
+        return len >= orig + 1 && cache.length() <= orig;
+    }
+
+    public void reprefill() {
+        cache.clear();
+        logits = model.forward(model.embed(tokens, 0, len, imageRows), len, cache);
+    }
+
+    /** Feeds the newest token back through the model alone (or re-prefills when crossing). */
+    public void decodeAlone() {
+        if (needsReprefill()) reprefill();
+        else logits = model.forward(lastEmbedding(), 1, cache);
+    }
+
+    /** The embedding of the newest token: this sequence's row of a batched decode step. */
+    public float[] lastEmbedding() {
+        return model.embed(tokens, len - 1, len, imageRows);
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    /** Takes row {@code row} of a batched step's logits [n, vocab] as the next token's. */
+    public void accept(float[] batchLogits, int row) {
+        int vocab = model.config().vocabSize();
+        logits = Arrays.copyOfRange(batchLogits, row * vocab, (row + 1) * vocab);
+    }
+
+    public int generatedTokens() {
+        return generated.size();
+    }
+
+    public GenerationResult result() {
+        if (finish == null) throw new IllegalStateException("the generation has not ended");
+        List<Integer> textIds = finish.equals("stop") ? generated.subList(0, generated.size() - 1) : generated;
+        return new GenerationResult(List.copyOf(generated), tokenizer.decode(textIds, true), finish, promptLogits,
+                promptTokens(), prefillNanos, decodeNanos, visionNanos);
+    }
+}

@@ -1,0 +1,357 @@
+package dev.sightline.engine.serve;
+
+import dev.sightline.engine.Engine;
+import dev.sightline.engine.Generation;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.engine.model.KvCache;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Continuous batching: one thread owns the model and, step after step,
+ * <ol>
+ *   <li>drops waiting requests whose client has gone, and admits waiting ones while the batch has
+ *       room and their KV cache fits the budget, the caller with the fewest running first (so one
+ *       key cannot hold every slot while others wait);</li>
+ *   <li>prefills one chunk of the oldest admitted prompt (its images first), so a long prompt
+ *       holds the running streams back by one chunk at a time, not by its whole prefill;</li>
+ *   <li>samples one token for every sequence whose logits are ready and feeds them all back in one
+ *       decode step ({@code Phi3VModel.decode}), whose matrix products read each weight once for the
+ *       whole batch: on a memory-bound decode, n streams cost little more than one.</li>
+ * </ol>
+ * A request beyond the queue is refused at once. Sampling, stops and cancellation are each
+ * sequence's own ({@link Generation}), the same code a single {@link Engine#generate} runs.
+ */
+public final class BatchScheduler implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BatchScheduler.class.getName());
+
+    /**
+     * @param maxBatch      sequences decoded together (admitted, prefilling or decoding)
+     * @param queueSize     requests waiting beyond those
+     * @param prefillChunk  prompt positions prefilled per step while others decode
+     * @param kvBudgetBytes KV cache the admitted sequences may reserve together (each reserves its
+     *                      prompt plus max_tokens); a lone request is admitted whatever its size
+     */
+    public record Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes) {
+        public Limits {
+            if (maxBatch < 1 || queueSize < 0 || prefillChunk < 1 || kvBudgetBytes < 0) {
+                throw new IllegalArgumentException("invalid scheduler limits: " + this);
+            }
+        }
+    }
+
+    /** Counters since start; a mean batch size is decodedRows / decodeSteps. */
+    public record Stats(int running, int waiting, long completed, long cancelled, long decodeSteps, long decodedRows,
+                        int largestBatch, long kvBytesReserved, long kvBudgetBytes, double meanQueueWaitMs, double meanTimeToFirstTokenMs) {
+        public double meanBatch() {
+            return decodeSteps == 0 ? 0 : (double) decodedRows / decodeSteps;
+        }
+    }
+
+    private static final class Job {
+        final Generation gen;
+        final String group;
+        final long kvBytes;
+        final long enqueued = System.nanoTime();
+        final CompletableFuture<GenerationResult> done = new CompletableFuture<>();
+
+        Job(Generation gen, String group, long kvBytes) {
+            this.gen = gen;
+            this.group = group == null ? "" : group;
+            this.kvBytes = kvBytes;
+        }
+    }
+
+    private final Engine engine;
+    private final Limits limits;
+    private final long kvBytesPerPosition;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Job> waiting = new ArrayDeque<>();   // guarded by lock
+    private final List<Job> running = new ArrayList<>();          // guarded by lock; changed by the loop only
+    private final Thread loop;
+    private volatile boolean closed;
+    private long kvReserved;                                      // guarded by lock
+    private volatile long completed, cancelled, decodeSteps, decodedRows;
+    private volatile int largestBatch;
+    private long queueWaitNanos, admittedCount, firstTokenNanos, firstTokenCount; // loop thread; read racily for stats
+
+    public BatchScheduler(Engine engine, Limits limits, ThreadFactory threads) {
+        this.engine = engine;
+        this.limits = limits;
+        var c = engine.config();
+        this.kvBytesPerPosition = KvCache.bytesPerPosition(c.numLayers(), c.hiddenSize(), engine.model().halfKvCache());
+        this.loop = threads.newThread(this::run);
+        loop.setName("sightline-batch");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Queues a generation ({@link Engine#start}); its future completes when it ends. {@code group}
+     * (the caller) decides admission order among waiting requests. Throws RejectedExecutionException
+     * at once when the queue has no room.
+     */
+    public CompletableFuture<GenerationResult> submit(Generation gen, String group) {
+        Job job = new Job(gen, group, gen.positions() * kvBytesPerPosition);
+        lock.lock();
+        try {
+            if (closed) throw new RejectedExecutionException("the scheduler is shut down");
+            if (full()) throw new RejectedExecutionException("the queue is full");
+            waiting.add(job);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return job.done;
+    }
+
+    /** Whether a request submitted now would be refused: every batch slot taken and the queue full. */
+    public boolean full() {
+        lock.lock();
+        try {
+            return waiting.size() >= limits.queueSize() + Math.max(0, limits.maxBatch() - running.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Stats stats() {
+        lock.lock();
+        try {
+            return new Stats(running.size(), waiting.size(), completed, cancelled, decodeSteps, decodedRows, largestBatch, kvReserved,
+                    limits.kvBudgetBytes(), admittedCount == 0 ? 0 : queueWaitNanos / 1e6 / admittedCount,
+                    firstTokenCount == 0 ? 0 : firstTokenNanos / 1e6 / firstTokenCount);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                boolean worked;
+                try {
+                    worked = step();
+                } catch (RuntimeException e) {
+                    // A bug in the loop itself: fail what runs rather than spin on it or die silently.
+                    LOG.log(Level.SEVERE, "Batch step failed", e);
+                    failRunning(e);
+                    worked = false;
+                }
+                if (!worked) {
+                    lock.lock();
+                    try {
+                        // Idle: wake on a new request, or soon anyway to drop waiting requests whose client left.
+                        if (waiting.isEmpty() && running.isEmpty() && !closed) work.await(50, TimeUnit.MILLISECONDS);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            failAll(new RejectedExecutionException("the scheduler is shut down"));
+        }
+    }
+
+    /** One scheduling step; false when there was nothing to do. */
+    private boolean step() {
+        List<Job> batch = admit();
+        boolean worked = false;
+        for (Job j : batch) {
+            if (!j.gen.prefilled() && j.gen.cancelled()) finish(j, "cancelled");
+        }
+        Job prefilling = batch.stream().filter(j -> !j.gen.prefilled() && !j.done.isDone()).findFirst().orElse(null);
+        if (prefilling != null) {
+            worked = true;
+            try {
+                prefilling.gen.prefill(limits.prefillChunk());
+            } catch (RuntimeException | Error e) {
+                fail(prefilling, e);
+            }
+        }
+        List<Job> decoding = new ArrayList<>();
+        for (Job j : batch) {
+            if (j.done.isDone() || !j.gen.prefilled()) continue;
+            worked = true;
+            try {
+                boolean first = j.gen.generatedTokens() == 0;
+                boolean ended = j.gen.step();
+                if (first) {
+                    firstTokenNanos += System.nanoTime() - j.enqueued;
+                    firstTokenCount++;
+                }
+                if (ended) {
+                    complete(j);
+                } else if (j.gen.needsReprefill()) {
+                    j.gen.reprefill(); // rare (crossing 4096 positions): on its own, as the reference does it
+                } else {
+                    decoding.add(j);
+                }
+            } catch (RuntimeException | Error e) {
+                fail(j, e);
+            }
+        }
+        decode(decoding);
+        return worked;
+    }
+
+    /** Feeds every sequence's newest token back in one batched step. */
+    private void decode(List<Job> jobs) {
+        if (jobs.isEmpty()) return;
+        int n = jobs.size();
+        try {
+            if (n == 1) {
+                jobs.getFirst().gen.decodeAlone();
+            } else {
+                int hidden = engine.config().hiddenSize();
+                float[] x = new float[n * hidden];
+                KvCache[] caches = new KvCache[n];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(jobs.get(i).gen.lastEmbedding(), 0, x, i * hidden, hidden);
+                    caches[i] = jobs.get(i).gen.cache();
+                }
+                float[] logits = engine.model().decode(x, n, caches);
+                for (int i = 0; i < n; i++) jobs.get(i).gen.accept(logits, i);
+            }
+            decodeSteps++;
+            decodedRows += n;
+            largestBatch = Math.max(largestBatch, n);
+        } catch (RuntimeException | Error e) {
+            for (Job j : jobs) fail(j, e);
+        }
+    }
+
+    /**
+     * Drops waiting requests whose client has gone, admits what fits (fewest running for the
+     * caller first, then arrival order), and returns the admitted sequences in admission order.
+     */
+    private List<Job> admit() {
+        List<Job> gone = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Iterator<Job> it = waiting.iterator(); it.hasNext(); ) {
+                Job j = it.next();
+                if (j.gen.cancelled()) {
+                    it.remove();
+                    gone.add(j);
+                }
+            }
+            while (running.size() < limits.maxBatch() && !waiting.isEmpty()) {
+                Job next = fairest();
+                if (!running.isEmpty() && kvReserved + next.kvBytes > limits.kvBudgetBytes()) break;
+                waiting.remove(next);
+                running.add(next);
+                kvReserved += next.kvBytes;
+                queueWaitNanos += System.nanoTime() - next.enqueued;
+                admittedCount++;
+            }
+            return new ArrayList<>(running);
+        } finally {
+            lock.unlock();
+            for (Job j : gone) {
+                j.gen.end("cancelled");
+                cancelled++;
+                completed++;
+                j.done.complete(j.gen.result());
+            }
+        }
+    }
+
+    /** The waiting request whose caller has the fewest sequences running; the oldest among equals. */
+    private Job fairest() {
+        Map<String, Integer> held = new HashMap<>();
+        for (Job r : running) held.merge(r.group, 1, Integer::sum);
+        Job best = null;
+        int least = Integer.MAX_VALUE;
+        for (Job w : waiting) {
+            int h = held.getOrDefault(w.group, 0);
+            if (h < least) {
+                best = w;
+                least = h;
+            }
+        }
+        return best;
+    }
+
+    private void finish(Job j, String reason) {
+        j.gen.end(reason);
+        complete(j);
+    }
+
+    private void complete(Job j) {
+        release(j);
+        GenerationResult r = j.gen.result();
+        if (r.finishReason().equals("cancelled")) cancelled++;
+        completed++;
+        j.done.complete(r);
+    }
+
+    private void fail(Job j, Throwable t) {
+        release(j);
+        completed++;
+        j.done.completeExceptionally(t);
+    }
+
+    private void release(Job j) {
+        lock.lock();
+        try {
+            if (running.remove(j)) kvReserved -= j.kvBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failRunning(RuntimeException why) {
+        List<Job> all;
+        lock.lock();
+        try {
+            all = new ArrayList<>(running);
+        } finally {
+            lock.unlock();
+        }
+        for (Job j : all) fail(j, why);
+    }
+
+    private void failAll(RuntimeException why) {
+        lock.lock();
+        try {
+            for (Job j : waiting) j.done.completeExceptionally(why);
+            for (Job j : running) j.done.completeExceptionally(why);
+            waiting.clear();
+            running.clear();
+            kvReserved = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loop.interrupt();
+        try {
+            loop.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

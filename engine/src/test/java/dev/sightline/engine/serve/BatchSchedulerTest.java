@@ -1,0 +1,280 @@
+package dev.sightline.engine.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sightline.engine.Engine;
+import dev.sightline.engine.Golden;
+import dev.sightline.engine.PreparedPrompt;
+import dev.sightline.engine.generate.GenerationListener;
+import dev.sightline.engine.generate.GenerationResult;
+import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.image.RgbImage;
+import dev.sightline.engine.tokenizer.ChatMessage;
+import dev.sightline.gpu.CpuBackend;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Continuous batching on the golden checkpoint: same answers as one at a time, and the scheduling rules. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BatchSchedulerTest {
+    static final long NO_LIMIT = Long.MAX_VALUE / 4;
+    CpuBackend backend;
+    Engine engine;
+
+    @BeforeAll
+    void load() {
+        backend = new CpuBackend();
+        engine = Engine.load(Golden.model(), backend);
+    }
+
+    @AfterAll
+    void close() {
+        engine.close();
+        backend.close();
+    }
+
+    BatchScheduler scheduler(int maxBatch, int queue, int chunk, long kvBudget) {
+        return new BatchScheduler(engine, new BatchScheduler.Limits(maxBatch, queue, chunk, kvBudget), Thread::new);
+    }
+
+    /** Records the logits of every step and counts tokens. */
+    static final class Recorder implements GenerationListener {
+        final List<float[]> logits = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger tokens = new AtomicInteger();
+        volatile boolean cancel;
+
+        @Override
+        public void onToken(int id, String delta) {
+            tokens.incrementAndGet();
+        }
+
+        @Override
+        public void onLogits(int step, float[] l) {
+            logits.add(l.clone());
+        }
+
+        @Override
+        public boolean cancelled() {
+            return cancel;
+        }
+    }
+
+    PreparedPrompt golden(JsonNode c) {
+        List<ChatMessage> messages = new ArrayList<>();
+        for (JsonNode m : c.path("messages")) messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+        List<RgbImage> images = new ArrayList<>();
+        for (JsonNode im : c.path("images")) images.add(Golden.image(im.path("file").asText()));
+        return engine.prepare(messages, images, c.path("num_crops").asInt());
+    }
+
+    /** Greedy without stop ids: exactly n tokens, whatever the random model says. */
+    static SamplingParams exactly(int n) {
+        return new SamplingParams(n, null, null, null, null, Set.of());
+    }
+
+    PreparedPrompt text(String s) {
+        return engine.prepare(List.of(new ChatMessage("user", s)), List.of(), 1);
+    }
+
+    /** The acceptance tolerance of the golden cases: max |Δ| ≤ 1e-3 × max |reference logit|. */
+    static void near(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        double max = 0, diff = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i]));
+            diff = Math.max(diff, Math.abs(want[i] - got[i]));
+        }
+        assertTrue(diff <= 1e-3 * max, what + ": max |Δ| " + diff + " > 1e-3 × " + max);
+    }
+
+    @Test
+    void everyGoldenCaseBatchedTogetherMatchesItsUnbatchedRun() throws Exception {
+        List<JsonNode> cases = new ArrayList<>();
+        for (JsonNode c : Golden.json("manifest.json").path("cases")) cases.add(Golden.json(c.path("file").asText()));
+        List<PreparedPrompt> prompts = cases.stream().map(this::golden).toList();
+        List<SamplingParams> params = cases.stream().map(c -> SamplingParams.greedy(c.path("generation").path("max_new_tokens").asInt())).toList();
+
+        List<GenerationResult> alone = new ArrayList<>();
+        List<Recorder> aloneSteps = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            Recorder r = new Recorder();
+            alone.add(engine.generate(prompts.get(i), params.get(i), r));
+            aloneSteps.add(r);
+        }
+        // All at once, prompts prefilled in chunks of 512 (image rows split across chunks) while the others decode.
+        try (BatchScheduler s = scheduler(8, 8, 512, NO_LIMIT)) {
+            List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+            List<Recorder> batchedSteps = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) {
+                Recorder r = new Recorder();
+                futures.add(s.submit(engine.start(prompts.get(i), params.get(i), r), "case" + i));
+                batchedSteps.add(r);
+            }
+            for (int i = 0; i < cases.size(); i++) {
+                String name = cases.get(i).path("name").asText();
+                GenerationResult b = futures.get(i).get(5, TimeUnit.MINUTES);
+                assertEquals(alone.get(i).generatedIds(), b.generatedIds(), name + ": greedy ids");
+                assertEquals(alone.get(i).finishReason(), b.finishReason(), name);
+                near(alone.get(i).promptLogits(), b.promptLogits(), name + " prompt logits");
+                assertEquals(aloneSteps.get(i).logits.size(), batchedSteps.get(i).logits.size(), name + " steps");
+                for (int k = 0; k < batchedSteps.get(i).logits.size(); k++) {
+                    near(aloneSteps.get(i).logits.get(k), batchedSteps.get(i).logits.get(k), name + " step " + k);
+                }
+            }
+            BatchScheduler.Stats st = s.stats();
+            assertEquals(cases.size(), st.largestBatch(), "at some step every case decoded together");
+            assertEquals(cases.size(), st.completed());
+            assertEquals(0, st.kvBytesReserved(), "every reservation released");
+        }
+    }
+
+    @Test
+    void aLongPromptIsPrefilledInChunksBetweenTheRunningDecodeSteps() throws Exception {
+        try (BatchScheduler s = scheduler(4, 4, 16, NO_LIMIT)) {
+            Recorder shortOne = new Recorder();
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> a = s.submit(engine.start(text("hi"), exactly(60), new GenerationListener() {
+                @Override
+                public void onToken(int id, String delta) {
+                    shortOne.onToken(id, delta);
+                    started.countDown();
+                }
+            }), "a");
+            assertTrue(started.await(1, TimeUnit.MINUTES));
+            PreparedPrompt longPrompt = text("word ".repeat(200));
+            int chunks = (longPrompt.inputIds().length + 15) / 16;
+            AtomicInteger shortTokensAtLongStart = new AtomicInteger(-1);
+            CompletableFuture<GenerationResult> b = s.submit(engine.start(longPrompt, exactly(2), (id, delta) ->
+                    shortTokensAtLongStart.compareAndSet(-1, shortOne.tokens.get())), "b");
+            GenerationResult ra = a.get(2, TimeUnit.MINUTES);
+            b.get(2, TimeUnit.MINUTES);
+            assertEquals("length", ra.finishReason());
+            assertTrue(chunks > 10, chunks + " chunks");
+            // One decode step of the running stream per chunk: it kept going while the long prompt was read.
+            assertTrue(shortTokensAtLongStart.get() >= chunks,
+                    "the running stream had " + shortTokensAtLongStart.get() + " tokens when the " + chunks + "-chunk prompt finished");
+        }
+    }
+
+    @Test
+    void theCallerWithFewestRunningIsAdmittedFirst() throws Exception {
+        try (BatchScheduler s = scheduler(2, 8, 512, NO_LIMIT)) {
+            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+            List<String> firstTokens = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<GenerationResult> a1 = s.submit(engine.start(text("one"), SamplingParams.greedy(12), (id, d) -> {
+                holding.countDown();
+                try {
+                    release.await(); // holds the scheduler inside a step while the others queue
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }), "alice");
+            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            List<CompletableFuture<GenerationResult>> rest = new ArrayList<>();
+            for (String who : List.of("alice-2", "alice-3", "bob")) {
+                String group = who.startsWith("alice") ? "alice" : "bob";
+                rest.add(s.submit(engine.start(text(who), SamplingParams.greedy(3), new GenerationListener() {
+                    boolean seen;
+
+                    @Override
+                    public void onToken(int id, String delta) {
+                        if (!seen) firstTokens.add(who);
+                        seen = true;
+                    }
+                }), group));
+            }
+            release.countDown();
+            a1.get(2, TimeUnit.MINUTES);
+            for (var f : rest) f.get(2, TimeUnit.MINUTES);
+            assertEquals("bob", firstTokens.getFirst(), "bob waited behind alice's queue: " + firstTokens);
+        }
+    }
+
+    @Test
+    void aRequestWhoseClientLeftWhileWaitingNeverRuns() throws Exception {
+        try (BatchScheduler s = scheduler(1, 4, 512, NO_LIMIT)) {
+            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), SamplingParams.greedy(4), (id, d) -> {
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }), "a");
+            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Recorder gone = new Recorder();
+            PreparedPrompt withImage = golden(Golden.json(Golden.json("manifest.json").path("cases").get(1).path("file").asText()));
+            CompletableFuture<GenerationResult> waiting = s.submit(engine.start(withImage, SamplingParams.greedy(8), gone), "b");
+            gone.cancel = true;
+            release.countDown();
+            first.get(2, TimeUnit.MINUTES);
+            GenerationResult r = waiting.get(2, TimeUnit.MINUTES);
+            assertEquals("cancelled", r.finishReason());
+            assertEquals(0, r.generatedIds().size());
+            assertEquals(0, r.visionNanos() + r.prefillNanos(), "no vision or prefill work for a request that left");
+            assertEquals(1, s.stats().cancelled());
+        }
+    }
+
+    @Test
+    void beyondTheBatchAndTheQueueARequestIsRefusedAtOnce() throws Exception {
+        try (BatchScheduler s = scheduler(1, 1, 512, NO_LIMIT)) {
+            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), exactly(2), (id, d) -> {
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }), "a");
+            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            CompletableFuture<GenerationResult> queued = s.submit(engine.start(text("second"), SamplingParams.greedy(2), GenerationListener.NONE), "a");
+            assertTrue(s.full());
+            assertThrows(RejectedExecutionException.class, () -> s.submit(engine.start(text("third"), SamplingParams.greedy(2), GenerationListener.NONE), "b"));
+            release.countDown();
+            assertEquals("length", first.get(2, TimeUnit.MINUTES).finishReason());
+            queued.get(2, TimeUnit.MINUTES);
+        }
+    }
+
+    @Test
+    void sequencesRunTogetherOnlyWhileTheirKvCacheFitsTheBudget() throws Exception {
+        PreparedPrompt p = text("count");
+        long perSequence = engine.start(p, exactly(16), GenerationListener.NONE).positions()
+                * dev.sightline.engine.model.KvCache.bytesPerPosition(engine.config().numLayers(), engine.config().hiddenSize(), false);
+        Set<Integer> active = ConcurrentHashMap.newKeySet();
+        AtomicInteger most = new AtomicInteger();
+        // Room for two sequences' caches, four submitted: never more than two at once.
+        try (BatchScheduler s = scheduler(8, 8, 512, 2 * perSequence + perSequence / 2)) {
+            List<CompletableFuture<GenerationResult>> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int id = i;
+                CompletableFuture<GenerationResult> f = s.submit(engine.start(p, exactly(16), (tok, d) -> {
+                    active.add(id);
+                    most.accumulateAndGet(active.size(), Math::max);
+                }), "g" + i);
+                f.whenComplete((r, t) -> active.remove(id));
+                all.add(f);
+            }
+            for (var f : all) f.get(2, TimeUnit.MINUTES);
+            assertEquals(2, most.get(), "sequences decoding at once");
+        }
+    }
+}

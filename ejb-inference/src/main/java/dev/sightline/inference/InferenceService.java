@@ -27,6 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.model.ImageFeatureCache;
 import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.serve.BatchScheduler;
+import java.util.concurrent.RejectedExecutionException;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.gpu.Backends;
 import dev.sightline.gpu.Quantization;
@@ -40,7 +42,8 @@ import java.util.regex.Pattern;
 /**
  * Owns the model. Loads the configured checkpoint in the background at startup (readiness turns
  * true when done) — or, when no directory with weights is configured, an embedded tiny random
- * checkpoint, announced loudly — and runs requests one at a time through a bounded queue.
+ * checkpoint, announced loudly — and runs requests through the continuous-batching scheduler
+ * ({@link BatchScheduler}): up to {@code sightline.batch.max-sequences} together, a bounded queue behind.
  * Never logs prompts or outputs.
  */
 @Singleton
@@ -68,7 +71,17 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.queue.size", defaultValue = "16")
     int queueSize;
 
-    /** Requests one caller may have running or waiting (0: a quarter of the queue, at least 1), so one key cannot fill it. */
+    /** Sequences generated together (continuous batching); more wait in the queue. */
+    @Inject
+    @ConfigProperty(name = "sightline.batch.max-sequences", defaultValue = "8")
+    int maxBatch;
+
+    /** Prompt positions prefilled per step while the other sequences decode: a long prompt delays them by one chunk at a time. */
+    @Inject
+    @ConfigProperty(name = "sightline.batch.prefill-chunk", defaultValue = "256")
+    int prefillChunk;
+
+    /** Requests one caller may have running or waiting (0: a quarter of batch and queue, at least 1), so one key cannot fill them. */
     @Inject
     @ConfigProperty(name = "sightline.queue.per-caller", defaultValue = "0")
     int perCaller;
@@ -110,7 +123,7 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.model.require", defaultValue = "false")
     boolean requireModel;
 
-    /** KV-cache bytes one request may take; 0: 60 % of the heap, where the cache lives. */
+    /** KV-cache bytes the running requests may take together (one request at most all of it); 0: 60 % of the heap, where the cache lives. */
     @Inject
     @ConfigProperty(name = "sightline.kv.max-bytes", defaultValue = "0")
     long kvMaxBytes;
@@ -123,19 +136,20 @@ public class InferenceService {
 
     private volatile String loading = "starting";
     private final AtomicLong generatedTokens = new AtomicLong();
-    private final AtomicLong cancelledRequests = new AtomicLong();
     private volatile Engine engine;
     private volatile PromptBudget budget;
     private volatile boolean embedded;
     private volatile String loadError;
     private volatile String backendName;
     private ComputeBackend backend;
-    private RequestScheduler scheduler;
+    private volatile BatchScheduler scheduler;
     private Path embeddedDir;
 
     @PostConstruct
     void start() {
-        scheduler = new RequestScheduler(queueSize, threads);
+        if (queueSize < 1 || maxBatch < 1 || prefillChunk < 1) {
+            throw new IllegalStateException("sightline.queue.size, sightline.batch.max-sequences and sightline.batch.prefill-chunk must be ≥ 1");
+        }
         executor.submit(this::load);
     }
 
@@ -162,6 +176,8 @@ public class InferenceService {
                     kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
             LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
             loaded.model().cacheImageFeatures(imageCacheBytes);
+            scheduler = new BatchScheduler(loaded, new BatchScheduler.Limits(maxBatch, queueSize, prefillChunk, budget.kvBudgetBytes()), threads);
+            LOG.info(() -> "Continuous batching: up to " + maxBatch + " sequences, " + queueSize + " waiting, prefill in chunks of " + prefillChunk);
             engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
         } catch (Exception | Error e) {
@@ -221,17 +237,27 @@ public class InferenceService {
         return backendName;
     }
 
+    /** The scheduler's counters (zeros before the model is loaded). */
+    public BatchScheduler.Stats batch() {
+        BatchScheduler b = scheduler;
+        return b == null ? new BatchScheduler.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : b.stats();
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
     public int queueWaiting() {
-        return scheduler.waiting();
+        return batch().waiting();
     }
 
     public int queueCapacity() {
-        return scheduler.capacity();
+        return queueSize;
     }
 
     /** Requests the engine has finished (a blocked request never counts here). */
     public long completedRequests() {
-        return scheduler.completed();
+        return batch().completed();
     }
 
     /** Tokens the engine has generated since start (all requests). */
@@ -239,14 +265,14 @@ public class InferenceService {
         return generatedTokens.get();
     }
 
-    /** Generations stopped early because their client went away or a stop condition cancelled them. */
+    /** Generations stopped early because their client went away (queued ones included). */
     public long cancelledRequests() {
-        return cancelledRequests.get();
+        return batch().cancelled();
     }
 
     /** Whether a request is running now. */
     public boolean busy() {
-        return scheduler.busy();
+        return batch().running() > 0;
     }
 
     public int defaultMaxNewTokens() {
@@ -259,11 +285,12 @@ public class InferenceService {
      * would be refused anyway. {@link #submit} still decides atomically.
      */
     public void checkAdmission() {
-        if (engine != null && scheduler.full()) throw new QueueFullException(scheduler.capacity());
+        BatchScheduler b = scheduler;
+        if (engine != null && b != null && b.full()) throw new QueueFullException(queueSize);
     }
 
     private int perCallerLimit() {
-        return perCaller > 0 ? perCaller : Math.max(1, queueSize / 4);
+        return perCaller > 0 ? perCaller : Math.max(1, (queueSize + maxBatch) / 4);
     }
 
     /** Takes one of the caller's slots, or refuses (429) when it holds them all. */
@@ -325,13 +352,14 @@ public class InferenceService {
                 return listener.cancelled();
             }
         };
-        CompletableFuture<GenerateResponse> f = scheduler.submit(() -> {
-            GenerationResult r = e.generate(prepared, req.sampling(), counted);
-            if (r.finishReason().equals("cancelled")) cancelledRequests.incrementAndGet();
-            int completion = r.generatedIds().size();
-            return new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(), r.promptTokens(), completion,
-                    prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6);
-        });
+        CompletableFuture<GenerationResult> generated;
+        try {
+            generated = scheduler.submit(e.start(prepared, req.sampling(), counted), req.caller());
+        } catch (RejectedExecutionException full) {
+            throw new QueueFullException(queueSize);
+        }
+        CompletableFuture<GenerateResponse> f = generated.thenApply(r -> new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(),
+                r.promptTokens(), r.generatedIds().size(), prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6));
         f.whenComplete((r, t) -> leave(req.caller()));
         return f;
     }
@@ -351,7 +379,8 @@ public class InferenceService {
 
     @PreDestroy
     void stop() {
-        if (scheduler != null) scheduler.close();
+        BatchScheduler b = scheduler;
+        if (b != null) b.close();
         Engine e = engine;
         engine = null;
         if (e != null) e.close();

@@ -80,21 +80,54 @@ public final class Generation {
 
     /** Prefills up to {@code maxTokens} more prompt positions (images encoded first); the last chunk leaves logits to sample. */
     public void prefill(int maxTokens) {
+        begin();
         long t0 = System.nanoTime();
-        if (cache == null) {
-            imageRows = prompt.images().isEmpty() ? null : model.imageFeatures(prompt.images());
-            cache = model.newCache(positions());
-            visionNanos = System.nanoTime() - t0;
-            t0 = System.nanoTime();
-        }
         int n = Math.min(maxTokens, promptTokens() - prefilled);
         float[] l = model.forward(model.embed(tokens, prefilled, prefilled + n, imageRows), n, cache, 1, promptFactors);
-        prefilled += n;
         prefillNanos += System.nanoTime() - t0;
+        prefilled(n, l, 0);
+    }
+
+    /** Encodes the images and creates the cache, once, before the first prefill. */
+    public void begin() {
+        if (cache != null) return;
+        long t0 = System.nanoTime();
+        imageRows = prompt.images().isEmpty() ? null : model.imageFeatures(prompt.images());
+        cache = model.newCache(positions());
+        visionNanos = System.nanoTime() - t0;
+    }
+
+    /** The input rows of the next {@code n} prompt positions, for a batched step (after {@link #begin}). */
+    public float[] promptChunk(int n) {
+        return model.embed(tokens, prefilled, prefilled + n, imageRows);
+    }
+
+    /** Prompt positions not yet in the cache. */
+    public int promptLeft() {
+        return promptTokens() - prefilled;
+    }
+
+    /** The factor set of this sequence's next rows: the whole prompt's while prefilling, then each position's own. */
+    public LongRope.FactorSet factors() {
+        return prefilled() ? model.rope().factorsFor(len) : promptFactors;
+    }
+
+    /**
+     * Records that a batched step put {@code n} more prompt positions in the cache; row {@code row}
+     * of its logits is this sequence's, kept once the prompt is complete.
+     */
+    public void prefilled(int n, float[] stepLogits, int row) {
+        prefilled += n;
         if (prefilled()) {
-            logits = promptLogits = l;
+            accept(stepLogits, row);
+            promptLogits = logits;
             decodeStart = System.nanoTime();
         }
+    }
+
+    /** Adds time a batched step spent on this sequence's prompt. */
+    public void addPrefillNanos(long nanos) {
+        prefillNanos += nanos;
     }
 
     /**
@@ -152,10 +185,10 @@ public final class Generation {
         return cache;
     }
 
-    /** Takes row {@code row} of a batched step's logits [n, vocab] as the next token's. */
-    public void accept(float[] batchLogits, int row) {
+    /** Takes row {@code row} of a step's logits [sequences, vocab] as the next token's. */
+    public void accept(float[] stepLogits, int row) {
         int vocab = model.config().vocabSize();
-        logits = Arrays.copyOfRange(batchLogits, row * vocab, (row + 1) * vocab);
+        logits = stepLogits.length == vocab ? stepLogits : Arrays.copyOfRange(stepLogits, row * vocab, (row + 1) * vocab);
     }
 
     public int generatedTokens() {

@@ -107,6 +107,38 @@ class QuantizedWeightsTest {
         }
     }
 
+    /**
+     * Batched decode steps (2…16 sequences, groups of four with a short last one) against the
+     * dequantised rows: every sequence's row of the output written, with the bias, each within the
+     * GEMV's tolerance. 70 rows split unevenly over the two threads.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3, 4, 5, 8, 13, 16})
+    void batchedDecodeEqualsDequantisedRows(int n) {
+        int rows = 70, cols = 320;
+        Weights.Dense w = bf16(rows, cols);
+        for (Weights q : new Weights[] {Q8_0.quantize(w), Q4_0.quantize(w)}) {
+            float[] x = new float[n * cols], out = new float[n * rows], row = new float[cols], bias = new float[rows];
+            for (int i = 0; i < x.length; i++) x[i] = (float) RND.nextGaussian();
+            bias[1] = 3f;
+            bias[rows - 1] = -2f;
+            java.util.Arrays.fill(out, Float.NaN);
+            BE.matmul(q, bias, x, n, out);
+            for (int r = 0; r < rows; r++) {
+                q.rowToFloat(r, row);
+                for (int t = 0; t < n; t++) {
+                    double s = bias[r], abs = 0;
+                    for (int i = 0; i < cols; i++) {
+                        s += (double) row[i] * x[t * cols + i];
+                        abs += Math.abs((double) row[i] * x[t * cols + i]);
+                    }
+                    double tolerance = q instanceof Q4_0 ? 1e-3 * abs : 1e-4 * (1 + Math.abs(s));
+                    assertEquals(s, out[t * rows + r], tolerance, q.getClass().getSimpleName() + " row " + r + " sequence " + t + " of " + n);
+                }
+            }
+        }
+    }
+
     /** The prefill GEMM dequantises 256-column slices: a second, shorter slice ending in a short Q4_0 group (416 = 3·128 + 32). */
     @Test
     void prefillGemmEqualsDequantisedRows() {

@@ -63,7 +63,7 @@ class ApiBehaviourIT extends DeployedEar {
 
     @Test
     void aFullQueueAnswers429WithRetryAfter() throws Exception {
-        // Queue size 1 in the test server: one running + one waiting; the rest must be refused at once.
+        // The test server: two decoded together and one waiting; the rest must be refused at once.
         String slow = """
                 {"max_tokens": 512, "temperature": 1.0, "seed": 1, "messages": [{"role": "user", "content": "Write a long story about the sea."}]}""";
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
@@ -135,6 +135,32 @@ class ApiBehaviourIT extends DeployedEar {
         assertEquals(after.path("generated_tokens").asLong(), Http.get("/api/status").json().path("generated_tokens").asLong(), "no token after the end");
         // The slot is free again: a new request is served.
         assertEquals(200, Http.postJson("/v1/chat/completions", "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}").status());
+    }
+
+    @Test
+    void twoClientsAreDecodedTogether() throws Exception {
+        // Two callers at once (each key may hold one request): the scheduler decodes them in one batch.
+        // The end-of-turn ids are biased away so that each answer runs its full length, long enough to overlap.
+        String body = "{\"max_tokens\": 300, \"temperature\": 1.0, \"seed\": %d, \"logit_bias\": {\"32007\": -100, \"32000\": -100, \"2\": -100}, "
+                + "\"messages\": [{\"role\": \"user\", \"content\": \"Tell me about %s.\"}]}";
+        idleStatus();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        String[] keys = {Http.KEY, "it-key-2"};
+        for (int i = 0; i < 2; i++) {
+            calls.add(Http.CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(Http.BASE + "/v1/chat/completions")).timeout(Duration.ofMinutes(2))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + keys[i])
+                    .POST(HttpRequest.BodyPublishers.ofString(body.formatted(i + 7, i == 0 ? "rivers" : "mountains"))).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var c : calls) {
+            HttpResponse<String> r = c.join();
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(300, Http.JSON.readTree(r.body()).path("usage").path("completion_tokens").asInt(), r.body());
+        }
+        JsonNode batch = idleStatus().path("batch");
+        assertEquals(2, batch.path("largest_batch").asInt(), batch.toString());
+        assertEquals(2, batch.path("max_sequences").asInt(), batch.toString());
+        assertEquals(0, batch.path("kv_bytes_reserved").asLong(), "every reservation released: " + batch);
+        assertTrue(batch.path("kv_bytes_budget").asLong() > 0, batch.toString());
     }
 
     /** /api/status once nothing runs or waits (polled at most 600 times, 100 ms apart). */

@@ -254,7 +254,7 @@ class SecurityIT extends DeployedEar {
 
     @Test
     void oneKeyCannotFillTheQueue() throws Exception {
-        // The test server queues one request behind the running one, and each caller may hold one.
+        // The test server runs two at once and queues one, and each caller may hold one.
         // A long prompt keeps the engine busy (prefill) while the others arrive.
         String slow = "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"" + "hello there ".repeat(6000) + "\"}]}";
         CompletableFuture<HttpResponse<String>> running = Http.CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(Http.BASE + "/v1/chat/completions"))

@@ -23,6 +23,12 @@ public class ServerMetrics {
     @PostConstruct
     void init() {
         registry.gauge("sightline_queue_depth", inference, InferenceService::queueWaiting);
+        registry.gauge("sightline_batch_running", inference, i -> i.batch().running());
+        registry.gauge("sightline_batch_mean_size", inference, i -> i.batch().meanBatch());
+        registry.gauge("sightline_kv_bytes_reserved", inference, i -> i.batch().kvBytesReserved());
+        registry.gauge("sightline_kv_bytes_budget", inference, i -> i.batch().kvBudgetBytes());
+        registry.gauge("sightline_queue_wait_mean_ms", inference, i -> i.batch().meanQueueWaitMs());
+        registry.gauge("sightline_image_cache_hits", inference, i -> i.imageCache().hits());
     }
 
     public void outcome(String outcome) {

@@ -29,6 +29,11 @@ public class StatusResource {
                 .add("completed_requests", inference.completedRequests())
                 .add("cancelled_requests", inference.cancelledRequests())
                 .add("generated_tokens", inference.generatedTokens());
+        var batch = inference.batch();
+        b.add("batch", Json.createObjectBuilder().add("running", batch.running()).add("max_sequences", inference.maxBatch())
+                .add("decode_steps", batch.decodeSteps()).add("mean_batch", batch.meanBatch()).add("largest_batch", batch.largestBatch())
+                .add("kv_bytes_reserved", batch.kvBytesReserved()).add("kv_bytes_budget", batch.kvBudgetBytes())
+                .add("mean_queue_wait_ms", batch.meanQueueWaitMs()).add("mean_time_to_first_token_ms", batch.meanTimeToFirstTokenMs()));
         var images = inference.imageCache();
         b.add("image_cache", Json.createObjectBuilder().add("hits", images.hits()).add("misses", images.misses())
                 .add("bytes", images.bytes()).add("entries", images.entries()));

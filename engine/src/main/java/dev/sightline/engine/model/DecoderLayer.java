@@ -57,8 +57,8 @@ public final class DecoderLayer {
         private final int hidden, inter;
         private int rows;
         float[] h, qkv, q, k, attn, proj, gateUp, act;
-        /** One row's query and attention output, for the per-sequence attention of a batched step. */
-        float[] q1, attn1;
+        /** One sequence's queries and attention output within a batched step. */
+        float[] qSeq, attnSeq;
 
         Workspace(int hidden, int inter) {
             this.hidden = hidden;
@@ -76,17 +76,19 @@ public final class DecoderLayer {
             proj = new float[n * hidden];
             gateUp = new float[n * 2 * inter];
             act = new float[n * inter];
-            q1 = new float[hidden];
-            attn1 = new float[hidden];
+            qSeq = new float[n * hidden];
+            attnSeq = new float[n * hidden];
         }
     }
 
     /**
-     * One decode step of n sequences at once (continuous batching): row i of x is sequence i's newest
-     * position, caches[i].length(). The matrix products read each weight once for all n rows; RoPE
-     * takes row i's table row from {@code rope}; attention runs per sequence over its own cache.
+     * One step over several sequences at once (continuous batching with chunked prefill): rows
+     * off[i] … off[i] + len[i] − 1 of x are sequence i's next positions, caches[i].length() onwards
+     * (one row for a decode, a chunk of its prompt for a prefill). The matrix products read each
+     * weight once for all rows; RoPE takes each row's table row from {@code rope}; attention runs per
+     * sequence over its own cache.
      */
-    void decode(ComputeBackend be, float[] x, int n, KvCache[] caches, float[][] rope, Workspace w) {
+    void step(ComputeBackend be, float[] x, int n, int[] off, int[] len, KvCache[] caches, float[][] rope, Workspace w) {
         w.ensure(n);
         be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
         be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
@@ -95,13 +97,13 @@ public final class DecoderLayer {
         be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
         be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < caches.length; i++) {
             KvCache cache = caches[i];
-            int pos = cache.length();
-            cache.put(index, pos, 1, w.k, hidden, i * hidden, w.qkv, 3 * hidden, i * 3 * hidden + 2 * hidden);
-            be.copy(w.q, i * hidden, w.q1, 0, hidden);
-            cache.attend(index, w.q1, w.attn1, 1, pos, scale);
-            be.copy(w.attn1, 0, w.attn, i * hidden, hidden);
+            int start = cache.length(), rows = len[i], at = off[i] * hidden;
+            cache.put(index, start, rows, w.k, hidden, at, w.qkv, 3 * hidden, off[i] * 3 * hidden + 2 * hidden);
+            be.copy(w.q, at, w.qSeq, 0, rows * hidden);                 // attention reads its queries from row 0
+            cache.attend(index, w.qSeq, w.attnSeq, rows, start, scale);
+            be.copy(w.attnSeq, 0, w.attn, at, rows * hidden);
         }
         be.matmul(o, null, w.attn, n, w.proj);
         be.addInPlace(x, w.proj, n * hidden);

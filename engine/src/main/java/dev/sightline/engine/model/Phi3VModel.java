@@ -191,24 +191,35 @@ public final class Phi3VModel {
     }
 
     /**
-     * One decode step of n sequences (continuous batching): row i of x: [n, hidden] is the embedding
-     * of sequence i's newest token, at position caches[i].length(). Appends one position to every
-     * cache and returns the logits [n, vocab], row i for sequence i. Each row's RoPE factor set
-     * follows its own total length, as a single-sequence step's does.
+     * One step over several sequences (continuous batching with chunked prefill): x holds, one
+     * after another, len[i] rows of input embeddings for each sequence i (one for a decode, a chunk
+     * of its prompt for a prefill), at positions caches[i].length() onwards with LongRoPE factor set
+     * factors[i]. Appends them to the caches and returns the logits of each sequence's last row:
+     * [sequences, vocab]. The matrix products run once over all rows, so the weights are read once
+     * for every sequence in the step.
      */
-    public float[] decode(float[] x, int n, KvCache[] caches) {
-        int half = config.headDim() / 2;
-        float[][] tables = {new float[n * half], new float[n * half]};
-        for (int i = 0; i < n; i++) {
-            int pos = caches[i].length();
-            caches[i].ensure(pos + 1);
-            float[][] row = rope.tables(pos, 1, rope.factorsFor(pos + 1));
-            System.arraycopy(row[0], 0, tables[0], i * half, half);
-            System.arraycopy(row[1], 0, tables[1], i * half, half);
+    public float[] step(float[] x, int[] len, KvCache[] caches, LongRope.FactorSet[] factors) {
+        int seqs = caches.length, half = config.headDim() / 2, hidden = config.hiddenSize();
+        int[] off = new int[seqs];
+        int n = 0;
+        for (int i = 0; i < seqs; i++) {
+            off[i] = n;
+            n += len[i];
         }
-        for (DecoderLayer layer : layers) layer.decode(be, x, n, caches, tables, batch);
-        for (KvCache c : caches) c.setLength(c.length() + 1);
-        return logits(x, n, n);
+        float[][] tables = {new float[n * half], new float[n * half]};
+        for (int i = 0; i < seqs; i++) {
+            caches[i].ensure(caches[i].length() + len[i]);
+            float[][] t = rope.tables(caches[i].length(), len[i], factors[i]);
+            System.arraycopy(t[0], 0, tables[0], off[i] * half, len[i] * half);
+            System.arraycopy(t[1], 0, tables[1], off[i] * half, len[i] * half);
+        }
+        for (DecoderLayer layer : layers) layer.step(be, x, n, off, len, caches, tables, batch);
+        float[] last = new float[seqs * hidden];
+        for (int i = 0; i < seqs; i++) {
+            caches[i].setLength(caches[i].length() + len[i]);
+            be.copy(x, (off[i] + len[i] - 1) * hidden, last, i * hidden, hidden);
+        }
+        return logits(last, seqs, seqs);
     }
 
     /** Final norm and lm_head over the last k of x's n rows: [k, vocab]. */

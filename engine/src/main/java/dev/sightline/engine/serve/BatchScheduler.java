@@ -4,6 +4,7 @@ import dev.sightline.engine.Engine;
 import dev.sightline.engine.Generation;
 import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.model.LongRope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,11 +26,12 @@ import java.util.logging.Logger;
  *   <li>drops waiting requests whose client has gone, and admits waiting ones while the batch has
  *       room and their KV cache fits the budget, the caller with the fewest running first (so one
  *       key cannot hold every slot while others wait);</li>
- *   <li>prefills one chunk of the oldest admitted prompt (its images first), so a long prompt
- *       holds the running streams back by one chunk at a time, not by its whole prefill;</li>
- *   <li>samples one token for every sequence whose logits are ready and feeds them all back in one
- *       decode step ({@code Phi3VModel.decode}), whose matrix products read each weight once for the
- *       whole batch: on a memory-bound decode, n streams cost little more than one.</li>
+ *   <li>samples one token for every sequence whose logits are ready;</li>
+ *   <li>runs one forward ({@code Phi3VModel.step}) over a row for each of those sequences plus
+ *       chunks of the admitted prompts (oldest first, up to {@code prefillChunk} positions, images
+ *       through the vision tower first). Its matrix products read each weight once for all rows:
+ *       decodes share the weights' reads, and a long prompt holds the streams back by one chunk
+ *       per step, not by its whole prefill.</li>
  * </ol>
  * A request beyond the queue is refused at once. Sampling, stops and cancellation are each
  * sequence's own ({@link Generation}), the same code a single {@link Engine#generate} runs.
@@ -179,15 +181,7 @@ public final class BatchScheduler implements AutoCloseable {
         for (Job j : batch) {
             if (!j.gen.prefilled() && j.gen.cancelled()) finish(j, "cancelled");
         }
-        Job prefilling = batch.stream().filter(j -> !j.gen.prefilled() && !j.done.isDone()).findFirst().orElse(null);
-        if (prefilling != null) {
-            worked = true;
-            try {
-                prefilling.gen.prefill(limits.prefillChunk());
-            } catch (RuntimeException | Error e) {
-                fail(prefilling, e);
-            }
-        }
+        // Every sequence whose logits are ready samples its next token.
         List<Job> decoding = new ArrayList<>();
         for (Job j : batch) {
             if (j.done.isDone() || !j.gen.prefilled()) continue;
@@ -210,33 +204,71 @@ public final class BatchScheduler implements AutoCloseable {
                 fail(j, e);
             }
         }
-        decode(decoding);
+        // Prompt chunks ride along, oldest first, up to the step's prefill budget.
+        List<Job> prefilling = new ArrayList<>();
+        List<Integer> chunks = new ArrayList<>();
+        int budget = limits.prefillChunk();
+        for (Job j : batch) {
+            if (budget == 0) break;
+            if (j.done.isDone() || j.gen.prefilled()) continue;
+            try {
+                j.gen.begin(); // its images through the vision tower, once
+            } catch (RuntimeException | Error e) {
+                fail(j, e);
+                continue;
+            }
+            int n = Math.min(budget, j.gen.promptLeft());
+            prefilling.add(j);
+            chunks.add(n);
+            budget -= n;
+        }
+        if (!decoding.isEmpty() || !prefilling.isEmpty()) {
+            forward(decoding, prefilling, chunks);
+            worked = true;
+        }
         return worked;
     }
 
-    /** Feeds every sequence's newest token back in one batched step. */
-    private void decode(List<Job> jobs) {
-        if (jobs.isEmpty()) return;
-        int n = jobs.size();
+    /**
+     * One forward for the whole step: a row for each decoding sequence, then each prompt chunk. The
+     * matrix products run once over all rows, so the decodes share the weights' reads with each
+     * other and with the prefill (which is compute-bound and makes the product efficient).
+     */
+    private void forward(List<Job> decoding, List<Job> prefilling, List<Integer> chunks) {
+        int d = decoding.size(), seqs = d + prefilling.size(), hidden = engine.config().hiddenSize();
+        int[] len = new int[seqs];
+        KvCache[] caches = new KvCache[seqs];
+        LongRope.FactorSet[] factors = new LongRope.FactorSet[seqs];
+        List<float[]> rows = new ArrayList<>(seqs);
+        int total = 0;
         try {
-            if (n == 1) {
-                jobs.getFirst().gen.decodeAlone();
-            } else {
-                int hidden = engine.config().hiddenSize();
-                float[] x = new float[n * hidden];
-                KvCache[] caches = new KvCache[n];
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(jobs.get(i).gen.lastEmbedding(), 0, x, i * hidden, hidden);
-                    caches[i] = jobs.get(i).gen.cache();
-                }
-                float[] logits = engine.model().decode(x, n, caches);
-                for (int i = 0; i < n; i++) jobs.get(i).gen.accept(logits, i);
+            for (int i = 0; i < seqs; i++) {
+                Generation g = i < d ? decoding.get(i).gen : prefilling.get(i - d).gen;
+                len[i] = i < d ? 1 : chunks.get(i - d);
+                caches[i] = g.cache();
+                factors[i] = g.factors();
+                rows.add(i < d ? g.lastEmbedding() : g.promptChunk(len[i]));
+                total += len[i];
             }
-            decodeSteps++;
-            decodedRows += n;
-            largestBatch = Math.max(largestBatch, n);
+            float[] x = new float[total * hidden];
+            for (int i = 0, at = 0; i < seqs; at += len[i] * hidden, i++) System.arraycopy(rows.get(i), 0, x, at, len[i] * hidden);
+            long t0 = System.nanoTime();
+            float[] logits = engine.model().step(x, len, caches, factors);
+            long nanos = System.nanoTime() - t0;
+            for (int i = 0; i < d; i++) decoding.get(i).gen.accept(logits, i);
+            for (int i = d; i < seqs; i++) {
+                Generation g = prefilling.get(i - d).gen;
+                g.addPrefillNanos(nanos);
+                g.prefilled(len[i], logits, i);
+            }
+            if (d > 0) {
+                decodeSteps++;
+                decodedRows += d;
+                largestBatch = Math.max(largestBatch, d);
+            }
         } catch (RuntimeException | Error e) {
-            for (Job j : jobs) fail(j, e);
+            for (Job j : decoding) fail(j, e);
+            for (Job j : prefilling) fail(j, e);
         }
     }
 

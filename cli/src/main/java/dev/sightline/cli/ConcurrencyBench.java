@@ -41,7 +41,7 @@ final class ConcurrencyBench {
     record Run(double wallSeconds, double meanDecode, double minDecode, double meanFirst, double maxFirst) {}
 
     static Run once(Engine e, int c, SamplingParams params, int prefillChunk) throws Exception {
-        try (BatchScheduler s = new BatchScheduler(e, new BatchScheduler.Limits(c, c, prefillChunk, Long.MAX_VALUE / 4), Thread::new)) {
+        try (BatchScheduler s = new BatchScheduler(e, new BatchScheduler.Limits(c, c, prefillChunk, Long.MAX_VALUE / 4, false), Thread::new)) {
             long t0 = System.nanoTime();
             long[] first = new long[c];
             List<CompletableFuture<GenerationResult>> all = new ArrayList<>();

@@ -27,6 +27,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.model.ImageFeatureCache;
 import dev.sightline.engine.model.KvCache;
+import dev.sightline.engine.model.PrefixCache;
 import dev.sightline.engine.serve.BatchScheduler;
 import java.util.concurrent.RejectedExecutionException;
 import dev.sightline.engine.tokenizer.ChatMessage;
@@ -118,6 +119,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.cache.image-bytes", defaultValue = "268435456")
     long imageCacheBytes;
 
+    /** Keep finished requests' KV caches (within sightline.kv.max-bytes) so that prompts beginning the same way skip that prefill. */
+    @Inject
+    @ConfigProperty(name = "sightline.cache.prefix", defaultValue = "true")
+    boolean reusePrefixes;
+
     /** Refuse to serve the embedded random model: without a configured checkpoint the server never becomes ready. */
     @Inject
     @ConfigProperty(name = "sightline.model.require", defaultValue = "false")
@@ -176,7 +182,7 @@ public class InferenceService {
                     kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
             LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
             loaded.model().cacheImageFeatures(imageCacheBytes);
-            scheduler = new BatchScheduler(loaded, new BatchScheduler.Limits(maxBatch, queueSize, prefillChunk, budget.kvBudgetBytes()), threads);
+            scheduler = new BatchScheduler(loaded, new BatchScheduler.Limits(maxBatch, queueSize, prefillChunk, budget.kvBudgetBytes(), reusePrefixes), threads);
             LOG.info(() -> "Continuous batching: up to " + maxBatch + " sequences, " + queueSize + " waiting, prefill in chunks of " + prefillChunk);
             engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
@@ -241,6 +247,12 @@ public class InferenceService {
     public BatchScheduler.Stats batch() {
         BatchScheduler b = scheduler;
         return b == null ? new BatchScheduler.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : b.stats();
+    }
+
+    /** The prefix cache's counts (zeros before the model is loaded or when it is off). */
+    public PrefixCache.Stats prefixCache() {
+        BatchScheduler b = scheduler;
+        return b == null ? new PrefixCache.Stats(0, 0, 0, 0, 0) : b.prefixStats();
     }
 
     public int maxBatch() {

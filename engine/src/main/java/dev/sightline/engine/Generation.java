@@ -4,9 +4,11 @@ import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.generate.Sampler;
 import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.model.ImageFeatureCache;
 import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.model.LongRope;
 import dev.sightline.engine.model.Phi3VModel;
+import dev.sightline.engine.model.PrefixCache;
 import dev.sightline.engine.tokenizer.StreamingDetokenizer;
 import dev.sightline.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -34,8 +36,10 @@ public final class Generation {
     private final List<Integer> generated = new ArrayList<>();
     private int len;
     private int prefilled;                      // prompt positions in the cache
+    private int reused;                         // of which restored from the prefix cache
     private KvCache cache;
     private float[] imageRows;
+    private long[] imageHash;                   // the images' content hashes, for the prefix cache's keys
     private float[] logits;                     // the next token is sampled from these
     private float[] promptLogits;
     private String finish;
@@ -90,11 +94,54 @@ public final class Generation {
 
     /** Encodes the images and creates the cache, once, before the first prefill. */
     public void begin() {
+        begin(null);
+    }
+
+    /**
+     * As {@link #begin()}, first restoring the longest prefix of the prompt that {@code prefixes}
+     * holds (null: none): those positions are not prefilled again, and images wholly inside it are
+     * not encoded again. At least the last prompt position is always computed, for its logits.
+     */
+    public void begin(PrefixCache prefixes) {
         if (cache != null) return;
         long t0 = System.nanoTime();
-        imageRows = prompt.images().isEmpty() ? null : model.imageFeatures(prompt.images());
         cache = model.newCache(positions());
+        if (prefixes != null) {
+            prefilled = reused = prefixes.restore(keys(promptTokens()), promptFactors, cache, promptTokens() - 1);
+        }
+        boolean imagesLeft = false;
+        for (int i = prefilled; i < promptTokens() && !imagesLeft; i++) imagesLeft = tokens[i] < 0;
+        imageRows = imagesLeft ? model.imageFeatures(prompt.images()) : null;
         visionNanos = System.nanoTime() - t0;
+    }
+
+    /** Prompt positions restored from the prefix cache instead of prefilled. */
+    public int reusedTokens() {
+        return reused;
+    }
+
+    /**
+     * The prefix cache's keys of the first n positions: token ids as they are; an image placeholder
+     * as its image's content hash (which covers its size and token count), made negative so no token
+     * id equals it. Rows of the same image need no number: they come in the same order.
+     */
+    public long[] keys(int n) {
+        if (imageHash == null) {
+            imageHash = new long[prompt.images().size()];
+            for (int i = 0; i < imageHash.length; i++) imageHash[i] = ImageFeatureCache.contentHash(prompt.images().get(i));
+        }
+        long[] keys = new long[n];
+        for (int p = 0; p < n; p++) {
+            int id = tokens[p];
+            keys[p] = id >= 0 ? id : imageHash[-id - 1] | Long.MIN_VALUE;
+        }
+        return keys;
+    }
+
+    /** Offers this ended sequence's cache to {@code prefixes} for later prompts that share its beginning. */
+    public void offerTo(PrefixCache prefixes) {
+        if (cache == null || cache.length() == 0) return;
+        prefixes.offer(keys(cache.length()), cache, model.rope().factorsFor(cache.length()));
     }
 
     /** The input rows of the next {@code n} prompt positions, for a batched step (after {@link #begin}). */

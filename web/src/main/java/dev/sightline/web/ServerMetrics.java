@@ -29,6 +29,8 @@ public class ServerMetrics {
         registry.gauge("sightline_kv_bytes_budget", inference, i -> i.batch().kvBudgetBytes());
         registry.gauge("sightline_queue_wait_mean_ms", inference, i -> i.batch().meanQueueWaitMs());
         registry.gauge("sightline_image_cache_hits", inference, i -> i.imageCache().hits());
+        registry.gauge("sightline_prefix_cache_hits", inference, i -> i.prefixCache().hits());
+        registry.gauge("sightline_prefix_cache_reused_tokens", inference, i -> i.prefixCache().reusedTokens());
     }
 
     public void outcome(String outcome) {

@@ -34,6 +34,9 @@ public class StatusResource {
                 .add("decode_steps", batch.decodeSteps()).add("mean_batch", batch.meanBatch()).add("largest_batch", batch.largestBatch())
                 .add("kv_bytes_reserved", batch.kvBytesReserved()).add("kv_bytes_budget", batch.kvBudgetBytes())
                 .add("mean_queue_wait_ms", batch.meanQueueWaitMs()).add("mean_time_to_first_token_ms", batch.meanTimeToFirstTokenMs()));
+        var prefix = inference.prefixCache();
+        b.add("prefix_cache", Json.createObjectBuilder().add("hits", prefix.hits()).add("misses", prefix.misses())
+                .add("reused_tokens", prefix.reusedTokens()).add("bytes", prefix.bytes()).add("entries", prefix.entries()));
         var images = inference.imageCache();
         b.add("image_cache", Json.createObjectBuilder().add("hits", images.hits()).add("misses", images.misses())
                 .add("bytes", images.bytes()).add("entries", images.entries()));

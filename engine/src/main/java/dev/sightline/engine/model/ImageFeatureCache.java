@@ -65,11 +65,21 @@ public final class ImageFeatureCache {
     }
 
     static String key(ProcessedImage img) {
+        return HexFormat.of().formatHex(digest(img));
+    }
+
+    /** The first 64 bits of the same digest: an image's identity in the prefix cache's keys. */
+    public static long contentHash(ProcessedImage img) {
+        return ByteBuffer.wrap(digest(img)).getLong();
+    }
+
+    /** SHA-256 of the HD image the crops are cut from, with its size and token count. */
+    private static byte[] digest(ProcessedImage img) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(ByteBuffer.allocate(12).putInt(img.hdWidth()).putInt(img.hdHeight()).putInt(img.numImgTokens()).array());
             d.update(img.hd().rgb());
-            return HexFormat.of().formatHex(d.digest());
+            return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -149,4 +149,39 @@ public final class KvCache {
     void setLength(int length) {
         this.length = length;
     }
+
+    /** Bytes this cache holds allocated (its capacity, not only its length). */
+    public long bytes() {
+        return 2L * (half ? kHalf.length : k.length) * capacity * width * (half ? 2 : 4);
+    }
+
+    /**
+     * Replaces this cache's contents with the first {@code n} positions of {@code src}, a cache of the
+     * same model and layout (a shared prompt prefix, computed once). Each head's run starts at the
+     * same offset in both layouts whatever their capacities, so the copy goes head by head.
+     */
+    public void copyPrefix(KvCache src, int n) {
+        if (src.half != half || src.headMajor != headMajor || src.width != width || n > src.length) {
+            throw new IllegalArgumentException("incompatible cache or prefix longer than the source");
+        }
+        ensure(n);
+        int layers = half ? kHalf.length : k.length;
+        for (int l = 0; l < layers; l++) {
+            if (half) {
+                for (int h = 0; h < heads; h++) {
+                    System.arraycopy(src.kHalf[l], h * src.capacity * headDim, kHalf[l], h * capacity * headDim, blocks(n) * headDim);
+                    System.arraycopy(src.vHalf[l], h * src.capacity * headDim, vHalf[l], h * capacity * headDim, n * headDim);
+                }
+            } else if (headMajor) {
+                for (int h = 0; h < heads; h++) {
+                    be.copy(src.k[l], h * src.capacity * headDim, k[l], h * capacity * headDim, blocks(n) * headDim);
+                    be.copy(src.v[l], h * src.capacity * headDim, v[l], h * capacity * headDim, n * headDim);
+                }
+            } else {
+                be.copy(src.k[l], 0, k[l], 0, n * width);
+                be.copy(src.v[l], 0, v[l], 0, n * width);
+            }
+        }
+        length = n;
+    }
 }

@@ -5,6 +5,7 @@ import dev.sightline.engine.Generation;
 import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.model.LongRope;
+import dev.sightline.engine.model.PrefixCache;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,8 +46,10 @@ public final class BatchScheduler implements AutoCloseable {
      * @param prefillChunk  prompt positions prefilled per step while others decode
      * @param kvBudgetBytes KV cache the admitted sequences may reserve together (each reserves its
      *                      prompt plus max_tokens); a lone request is admitted whatever its size
+     * @param reusePrefixes keep finished sequences' caches in the same budget ({@link PrefixCache}),
+     *                      so later prompts that begin the same way skip that part of the prefill
      */
-    public record Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes) {
+    public record Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes, boolean reusePrefixes) {
         public Limits {
             if (maxBatch < 1 || queueSize < 0 || prefillChunk < 1 || kvBudgetBytes < 0) {
                 throw new IllegalArgumentException("invalid scheduler limits: " + this);
@@ -84,6 +87,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();   // guarded by lock
     private final List<Job> running = new ArrayList<>();          // guarded by lock; changed by the loop only
     private final Thread loop;
+    private final PrefixCache prefixes;                           // null when not reusing; the loop's
     private volatile boolean closed;
     private long kvReserved;                                      // guarded by lock
     private volatile long completed, cancelled, decodeSteps, decodedRows;
@@ -95,6 +99,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.limits = limits;
         var c = engine.config();
         this.kvBytesPerPosition = KvCache.bytesPerPosition(c.numLayers(), c.hiddenSize(), engine.model().halfKvCache());
+        this.prefixes = limits.reusePrefixes() ? new PrefixCache() : null;
         this.loop = threads.newThread(this::run);
         loop.setName("sightline-batch");
         loop.setDaemon(true);
@@ -143,6 +148,11 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The prefix cache's counts (zeros when prefixes are not reused). */
+    public PrefixCache.Stats prefixStats() {
+        return prefixes == null ? new PrefixCache.Stats(0, 0, 0, 0, 0) : prefixes.stats();
     }
 
     private void run() {
@@ -212,7 +222,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (budget == 0) break;
             if (j.done.isDone() || j.gen.prefilled()) continue;
             try {
-                j.gen.begin(); // its images through the vision tower, once
+                j.gen.begin(prefixes); // a cached prefix restored, the images left through the vision tower, once
             } catch (RuntimeException | Error e) {
                 fail(j, e);
                 continue;
@@ -289,6 +299,8 @@ public final class BatchScheduler implements AutoCloseable {
             }
             while (running.size() < limits.maxBatch() && !waiting.isEmpty()) {
                 Job next = fairest();
+                long over = kvReserved + next.kvBytes + (prefixes == null ? 0 : prefixes.bytes()) - limits.kvBudgetBytes();
+                if (over > 0 && prefixes != null) prefixes.evict(over); // kept prefixes make room for running sequences
                 if (!running.isEmpty() && kvReserved + next.kvBytes > limits.kvBudgetBytes()) break;
                 waiting.remove(next);
                 running.add(next);
@@ -331,10 +343,23 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void complete(Job j) {
         release(j);
+        if (prefixes != null) keep(j.gen);
         GenerationResult r = j.gen.result();
         if (r.finishReason().equals("cancelled")) cancelled++;
         completed++;
         j.done.complete(r);
+    }
+
+    /** Offers an ended sequence's cache to the prefix cache, within what the running sequences leave of the budget. */
+    private void keep(Generation g) {
+        lock.lock();
+        try {
+            g.offerTo(prefixes);
+            long over = kvReserved + prefixes.bytes() - limits.kvBudgetBytes();
+            if (over > 0) prefixes.evict(over);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void fail(Job j, Throwable t) {

@@ -49,7 +49,7 @@ class BatchSchedulerTest {
     }
 
     BatchScheduler scheduler(int maxBatch, int queue, int chunk, long kvBudget) {
-        return new BatchScheduler(engine, new BatchScheduler.Limits(maxBatch, queue, chunk, kvBudget), Thread::new);
+        return new BatchScheduler(engine, new BatchScheduler.Limits(maxBatch, queue, chunk, kvBudget, false), Thread::new);
     }
 
     /** Records the logits of every step and counts tokens. */

@@ -20,7 +20,9 @@ import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -58,8 +60,14 @@ public class DocumentService {
     @ConfigProperty(name = "sightline.documents.max-concurrent", defaultValue = "2")
     int maxConcurrent;
 
+    /** Bytes of parsed, anonymised documents kept for further questions about them (0: none). */
+    @Inject
+    @ConfigProperty(name = "sightline.cache.document-bytes", defaultValue = "268435456")
+    long documentCacheBytes;
+
     private static final Object PERMITS_LOCK = new Object();
     private static Semaphore permits;
+    private static DocumentCache documents;
 
     @Inject
     @ConfigProperty(name = "sightline.documents.max-pages", defaultValue = "300")
@@ -92,6 +100,18 @@ public class DocumentService {
         }
     }
 
+    /** The application's document cache (the bean itself is pooled). */
+    private DocumentCache documents() {
+        synchronized (PERMITS_LOCK) {
+            if (documents == null) documents = new DocumentCache(documentCacheBytes);
+            return documents;
+        }
+    }
+
+    public DocumentCache.Stats documentCache() {
+        return documents().stats();
+    }
+
     public DocumentAnswer ask(byte[] document, String question, int maxTokens, String caller) throws InterruptedException {
         Prepared p = prepare(document, question, maxTokens, caller);
         return answer(p, submit(p, AnswerSink.WHOLE).answer());
@@ -111,21 +131,26 @@ public class DocumentService {
             throw new ContentBlockedException(requestId, ModerationService.categories(asked), "the question was blocked by the content policy");
         }
         inference.checkAdmission(); // no worker is started for a request the queue would refuse
-        IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds));
-        Semaphore workers = permits();
-        if (!workers.tryAcquire()) {
-            throw new QueueFullException("all " + maxConcurrent + " document workers are busy; retry later", maxConcurrent);
+        String key = contentKey(document);
+        // A document asked about before: its pages' text and the anonymised pages it showed, if they suffice.
+        DocumentCache.Entry kept = documents().get(key).orElse(null);
+        List<Page> shown = kept == null ? null : PageSelector.select(kept.pageTexts(), question, imageBudget);
+        List<AnonymizedImage> keptImages = kept == null ? null : kept.images(shown).orElse(null);
+        documents().count(keptImages != null);
+        String mediaType;
+        int totalPages;
+        List<Page> pageTexts;
+        if (keptImages != null) {
+            mediaType = kept.mediaType();
+            totalPages = kept.totalPages();
+            pageTexts = kept.pageTexts();
+        } else {
+            IngestedDocument doc = ingest(document);
+            shown = PageSelector.select(doc.pages(), question, imageBudget);
+            mediaType = doc.mediaType();
+            totalPages = doc.totalPages();
+            pageTexts = DocumentCache.textOnly(doc.pages());
         }
-        IngestedDocument doc;
-        try {
-            // process (default): parsing and rendering in a child JVM that a hostile file can only kill itself
-            doc = "thread".equalsIgnoreCase(isolation)
-                    ? new Ingestor(limits).ingest(document)
-                    : new IsolatedIngestor(limits, workerHeapMb, null).ingest(document);
-        } finally {
-            workers.release();
-        }
-        List<Page> shown = PageSelector.select(doc.pages(), question, imageBudget);
         // The pages' text is input like any other: moderated as such. Instructions hidden in it are
         // prompt injection (J1), named as such in the refusal.
         String pageText = String.join("\n", shown.stream().map(Page::text).toList());
@@ -141,20 +166,51 @@ public class DocumentService {
         }
         List<RgbImage> pixels = new ArrayList<>();
         int[] faces = new int[shown.size()];
+        Map<Integer, AnonymizedImage> anonymised = new HashMap<>();
         for (int i = 0; i < shown.size(); i++) {
-            AnonymizedImage a = faceBlur.anonymize(shown.get(i).png()); // as any uploaded image
+            AnonymizedImage a = keptImages != null ? keptImages.get(i) : faceBlur.anonymize(shown.get(i).png()); // as any uploaded image
             pixels.add(a.image());
             faces[i] = a.faces().size();
+            anonymised.put(shown.get(i).number(), a);
         }
+        if (keptImages == null) documents().put(key, new DocumentCache.Entry(mediaType, totalPages, pageTexts, Map.copyOf(anonymised)));
+        // The pages come first and the question last, so that the pages are the prompt's prefix a
+        // further question shares (the engine's prefix cache then skips them).
         StringBuilder prompt = new StringBuilder();
         for (int i = 0; i < shown.size(); i++) {
-            prompt.append("Page ").append(shown.get(i).number()).append(" of ").append(doc.totalPages()).append(":\n<|image_").append(i + 1).append("|>\n");
+            prompt.append("Page ").append(shown.get(i).number()).append(" of ").append(totalPages).append(":\n<|image_").append(i + 1).append("|>\n");
         }
         prompt.append(question.strip()).append("\nAnswer from the pages shown and cite them as (page N).");
         // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
         int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
         GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens), caller);
-        return new Prepared(requestId, req, ModerationReport.of(docCheck), shown.stream().map(Page::number).toList(), doc.totalPages(), faces, doc.mediaType());
+        return new Prepared(requestId, req, ModerationReport.of(docCheck), shown.stream().map(Page::number).toList(), totalPages, faces, mediaType);
+    }
+
+    /** Parses and renders the document within the limits, in a worker (a bounded number at once). */
+    private IngestedDocument ingest(byte[] document) {
+        IngestLimits limits = IngestLimits.defaults().withMaxPages(maxPages).withTimeout(Duration.ofSeconds(timeoutSeconds));
+        Semaphore workers = permits();
+        if (!workers.tryAcquire()) {
+            throw new QueueFullException("all " + maxConcurrent + " document workers are busy; retry later", maxConcurrent);
+        }
+        try {
+            // process (default): parsing and rendering in a child JVM that a hostile file can only kill itself
+            return "thread".equalsIgnoreCase(isolation)
+                    ? new Ingestor(limits).ingest(document)
+                    : new IsolatedIngestor(limits, workerHeapMb, null).ingest(document);
+        } finally {
+            workers.release();
+        }
+    }
+
+    /** The document's identity in the cache: SHA-256 of its bytes, with the page limit it was read under. */
+    private String contentKey(byte[] document) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(document)) + ":" + maxPages;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Queues the generation (full queue: the inference service's 429); the answer comes back through the chat pipeline's path. */

@@ -107,14 +107,25 @@ class AnswerPathIT extends DeployedEar {
     }
 
     @Test
-    void aDocumentAskedAgainReusesItsPagesVisionFeatures() throws Exception {
+    void aDocumentAskedAgainIsNotReadRenderedBlurredOrPrefilledAgain() throws Exception {
         byte[] pdf = DocumentsIT.topicsPdf(2);
-        assertEquals(200, DocumentsIT.ask(pdf, "What is on the first page?", false, 4).statusCode());
-        long hits = Http.get("/api/status").json().path("image_cache").path("hits").asLong();
+        HttpResponse<String> first = DocumentsIT.ask(pdf, "What is on the first page?", false, 4);
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode before = Http.get("/api/status").json();
         HttpResponse<String> again = DocumentsIT.ask(pdf, "And the second page?", false, 4);
         assertEquals(200, again.statusCode(), again.body());
-        int shown = Http.JSON.readTree(again.body()).path("pages_shown").size();
-        assertTrue(shown > 0);
-        assertEquals(hits + shown, Http.get("/api/status").json().path("image_cache").path("hits").asLong(), "every page shown again came from the cache");
+        JsonNode after = Http.get("/api/status").json();
+        assertEquals(Http.JSON.readTree(first.body()).path("pages_shown"), Http.JSON.readTree(again.body()).path("pages_shown"));
+        // The parsed pages and their anonymised images came from the document cache ...
+        assertEquals(before.path("document_cache").path("hits").asLong() + 1, after.path("document_cache").path("hits").asLong(), after.toString());
+        assertEquals(before.path("document_cache").path("misses").asLong(), after.path("document_cache").path("misses").asLong(), after.toString());
+        // ... and the pages' part of the prompt from the prefix cache, so the vision tower was not asked at all.
+        assertEquals(before.path("prefix_cache").path("hits").asLong() + 1, after.path("prefix_cache").path("hits").asLong(), after.toString());
+        int prompt = Http.JSON.readTree(again.body()).path("usage").path("prompt_tokens").asInt();
+        long reused = after.path("prefix_cache").path("reused_tokens").asLong() - before.path("prefix_cache").path("reused_tokens").asLong();
+        assertTrue(prompt > 1000 && reused > prompt - 40, "reused " + reused + " of the prompt's " + prompt + " positions: " + again.body());
+        JsonNode images = before.path("image_cache"), imagesAfter = after.path("image_cache");
+        assertEquals(images.path("hits").asLong() + images.path("misses").asLong(), imagesAfter.path("hits").asLong() + imagesAfter.path("misses").asLong(),
+                "no page went through the vision tower again");
     }
 }

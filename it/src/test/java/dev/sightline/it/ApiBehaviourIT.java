@@ -58,6 +58,9 @@ class ApiBehaviourIT extends DeployedEar {
         assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": []}").status());
         assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 100000}").status());
         assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}").status());
+        Http.Reply empty = Http.postJson("/v1/chat/completions", "");
+        assertEquals(400, empty.status(), "an empty body is the client's mistake: " + empty.body());
+        assertEquals("invalid_request_error", empty.json().path("error").path("type").asText(), empty.body());
         assertEquals(400, Http.postJson("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": 9}").status());
     }
 

@@ -85,7 +85,11 @@ public class DocumentsResource {
                 .add("citations", cited)
                 .add("moderation", Json.createObjectBuilder().add("input", Moderation.json(p.input())).add("output", Moderation.json(a.output())))
                 .add("ai_disclosure", Policy.DISCLOSURE);
-        if (a.generation().embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
+        if (a.generation() != null) {
+            b.add("usage", Json.createObjectBuilder().add("prompt_tokens", a.generation().promptTokens())
+                    .add("completion_tokens", a.generation().completionTokens()));
+        }
+        if (a.generation() != null && a.generation().embeddedModel()) b.add("warning", InferenceService.EMBEDDED_WARNING);
         return b.build();
     }
 

@@ -8,6 +8,7 @@ import dev.sightline.inference.SafetyUnavailableException;
 import dev.sightline.faceblur.FaceBlurException;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonException;
 import jakarta.json.stream.JsonParsingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
@@ -88,6 +89,10 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (e instanceof PromptException || e instanceof ImageException || e instanceof JsonParsingException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";
+        } else if (e instanceof JsonException) { // an empty or undecodable body, before any parsing
+            status = Response.Status.BAD_REQUEST;
+            type = "invalid_request_error";
+            message = "the request body is not JSON: " + e.getMessage();
         } else if (e instanceof PromptTooLongException) {
             status = Response.Status.BAD_REQUEST;
             type = "invalid_request_error";

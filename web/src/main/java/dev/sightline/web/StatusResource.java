@@ -1,5 +1,6 @@
 package dev.sightline.web;
 
+import dev.sightline.inference.DocumentService;
 import dev.sightline.inference.InferenceService;
 import jakarta.ejb.EJB;
 import jakarta.json.Json;
@@ -15,6 +16,9 @@ import jakarta.ws.rs.core.MediaType;
 public class StatusResource {
     @EJB
     InferenceService inference;
+
+    @EJB
+    DocumentService documents;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -37,6 +41,9 @@ public class StatusResource {
         var prefix = inference.prefixCache();
         b.add("prefix_cache", Json.createObjectBuilder().add("hits", prefix.hits()).add("misses", prefix.misses())
                 .add("reused_tokens", prefix.reusedTokens()).add("bytes", prefix.bytes()).add("entries", prefix.entries()));
+        var docs = documents.documentCache();
+        b.add("document_cache", Json.createObjectBuilder().add("hits", docs.hits()).add("misses", docs.misses())
+                .add("bytes", docs.bytes()).add("entries", docs.entries()));
         var images = inference.imageCache();
         b.add("image_cache", Json.createObjectBuilder().add("hits", images.hits()).add("misses", images.misses())
                 .add("bytes", images.bytes()).add("entries", images.entries()));

@@ -75,6 +75,10 @@ class BatchSchedulerTest {
     }
 
     PreparedPrompt golden(JsonNode c) {
+        return golden(engine, c);
+    }
+
+    static PreparedPrompt golden(Engine engine, JsonNode c) {
         List<ChatMessage> messages = new ArrayList<>();
         for (JsonNode m : c.path("messages")) messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
         List<RgbImage> images = new ArrayList<>();
@@ -104,9 +108,14 @@ class BatchSchedulerTest {
 
     @Test
     void everyGoldenCaseBatchedTogetherMatchesItsUnbatchedRun() throws Exception {
+        batchedMatchesAlone(engine);
+    }
+
+    /** Every golden case run alone, then all together through a scheduler: the same tokens and step logits. */
+    static void batchedMatchesAlone(Engine engine) throws Exception {
         List<JsonNode> cases = new ArrayList<>();
         for (JsonNode c : Golden.json("manifest.json").path("cases")) cases.add(Golden.json(c.path("file").asText()));
-        List<PreparedPrompt> prompts = cases.stream().map(this::golden).toList();
+        List<PreparedPrompt> prompts = cases.stream().map(c -> golden(engine, c)).toList();
         List<SamplingParams> params = cases.stream().map(c -> SamplingParams.greedy(c.path("generation").path("max_new_tokens").asInt())).toList();
 
         List<GenerationResult> alone = new ArrayList<>();
@@ -117,7 +126,7 @@ class BatchSchedulerTest {
             aloneSteps.add(r);
         }
         // All at once, prompts prefilled in chunks of 512 (image rows split across chunks) while the others decode.
-        try (BatchScheduler s = scheduler(8, 8, 512, NO_LIMIT)) {
+        try (BatchScheduler s = new BatchScheduler(engine, new BatchScheduler.Limits(8, 8, 512, NO_LIMIT, false), Thread::new)) {
             List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
             List<Recorder> batchedSteps = new ArrayList<>();
             for (int i = 0; i < cases.size(); i++) {

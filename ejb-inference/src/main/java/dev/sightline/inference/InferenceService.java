@@ -82,6 +82,11 @@ public class InferenceService {
     @ConfigProperty(name = "sightline.batch.prefill-chunk", defaultValue = "256")
     int prefillChunk;
 
+    /** A request still waiting for a place after this many seconds is refused (429; 0: waits as long as it takes). */
+    @Inject
+    @ConfigProperty(name = "sightline.queue.max-wait-seconds", defaultValue = "120")
+    long maxQueueWaitSeconds;
+
     /** Requests one caller may have running or waiting (0: a quarter of batch and queue, at least 1), so one key cannot fill them. */
     @Inject
     @ConfigProperty(name = "sightline.queue.per-caller", defaultValue = "0")
@@ -182,7 +187,8 @@ public class InferenceService {
                     kvMaxBytes > 0 ? kvMaxBytes : PromptBudget.defaultKvBudget(Runtime.getRuntime().maxMemory()));
             LOG.info(() -> "KV-cache budget: " + budget.kvBudgetBytes() / budget.kvBytesPerPosition() + " positions per request");
             loaded.model().cacheImageFeatures(imageCacheBytes);
-            scheduler = new BatchScheduler(loaded, new BatchScheduler.Limits(maxBatch, queueSize, prefillChunk, budget.kvBudgetBytes(), reusePrefixes), threads);
+            scheduler = new BatchScheduler(loaded, new BatchScheduler.Limits(maxBatch, queueSize, prefillChunk, budget.kvBudgetBytes(), reusePrefixes,
+                    java.time.Duration.ofSeconds(maxQueueWaitSeconds)), threads);
             LOG.info(() -> "Continuous batching: up to " + maxBatch + " sequences, " + queueSize + " waiting, prefill in chunks of " + prefillChunk);
             engine = loaded;
             LOG.info(() -> "Model ready: " + dir + " on " + backendName);
@@ -370,6 +376,11 @@ public class InferenceService {
         } catch (RejectedExecutionException full) {
             throw new QueueFullException(queueSize);
         }
+        generated = generated.exceptionally(t -> {
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof BatchScheduler.QueueWaitException late) throw new QueueFullException(late.getMessage(), queueSize);
+            throw t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
+        });
         CompletableFuture<GenerateResponse> f = generated.thenApply(r -> new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(),
                 r.promptTokens(), r.generatedIds().size(), prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6));
         f.whenComplete((r, t) -> leave(req.caller()));

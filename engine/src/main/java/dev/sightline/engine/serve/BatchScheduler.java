@@ -6,6 +6,7 @@ import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.model.LongRope;
 import dev.sightline.engine.model.PrefixCache;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,12 +49,25 @@ public final class BatchScheduler implements AutoCloseable {
      *                      prompt plus max_tokens); a lone request is admitted whatever its size
      * @param reusePrefixes keep finished sequences' caches in the same budget ({@link PrefixCache}),
      *                      so later prompts that begin the same way skip that part of the prefill
+     * @param maxQueueWait  a request still waiting after this long fails with {@link QueueWaitException}
+     *                      (its client has likely given up; zero: no limit)
      */
-    public record Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes, boolean reusePrefixes) {
+    public record Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes, boolean reusePrefixes, Duration maxQueueWait) {
         public Limits {
-            if (maxBatch < 1 || queueSize < 0 || prefillChunk < 1 || kvBudgetBytes < 0) {
-                throw new IllegalArgumentException("invalid scheduler limits: " + this);
+            if (maxBatch < 1 || queueSize < 0 || prefillChunk < 1 || kvBudgetBytes < 0 || maxQueueWait == null || maxQueueWait.isNegative()) {
+                throw new IllegalArgumentException("invalid scheduler limits: " + maxBatch + ", " + queueSize + ", " + prefillChunk + ", " + kvBudgetBytes + ", " + maxQueueWait);
             }
+        }
+
+        public Limits(int maxBatch, int queueSize, int prefillChunk, long kvBudgetBytes, boolean reusePrefixes) {
+            this(maxBatch, queueSize, prefillChunk, kvBudgetBytes, reusePrefixes, Duration.ZERO);
+        }
+    }
+
+    /** A request that waited longer than {@link Limits#maxQueueWait} for a place in the batch. */
+    public static final class QueueWaitException extends RuntimeException {
+        public QueueWaitException(Duration waited) {
+            super("the request waited " + waited.toSeconds() + " s for a place without getting one; retry later");
         }
     }
 
@@ -287,7 +301,8 @@ public final class BatchScheduler implements AutoCloseable {
      * caller first, then arrival order), and returns the admitted sequences in admission order.
      */
     private List<Job> admit() {
-        List<Job> gone = new ArrayList<>();
+        List<Job> gone = new ArrayList<>(), late = new ArrayList<>();
+        long maxWait = limits.maxQueueWait().toNanos(), now = System.nanoTime();
         lock.lock();
         try {
             for (Iterator<Job> it = waiting.iterator(); it.hasNext(); ) {
@@ -295,6 +310,9 @@ public final class BatchScheduler implements AutoCloseable {
                 if (j.gen.cancelled()) {
                     it.remove();
                     gone.add(j);
+                } else if (maxWait > 0 && now - j.enqueued > maxWait) {
+                    it.remove();
+                    late.add(j);
                 }
             }
             while (running.size() < limits.maxBatch() && !waiting.isEmpty()) {
@@ -317,6 +335,7 @@ public final class BatchScheduler implements AutoCloseable {
                 completed++;
                 j.done.complete(j.gen.result());
             }
+            for (Job j : late) j.done.completeExceptionally(new QueueWaitException(limits.maxQueueWait()));
         }
     }
 

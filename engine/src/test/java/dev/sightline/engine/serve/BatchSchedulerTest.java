@@ -264,6 +264,31 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aRequestThatWaitsTooLongForAPlaceFails() throws Exception {
+        var limits = new BatchScheduler.Limits(1, 4, 512, NO_LIMIT, false, java.time.Duration.ofMillis(100));
+        try (BatchScheduler s = new BatchScheduler(engine, limits, Thread::new)) {
+            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), exactly(2), (id, d) -> {
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }), "a");
+            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Recorder late = new Recorder();
+            CompletableFuture<GenerationResult> waiting = s.submit(engine.start(text("second"), exactly(2), late), "b");
+            Thread.sleep(300); // longer than the 100 ms it may wait; the batch's one place is still taken
+            release.countDown();
+            assertEquals("length", first.get(2, TimeUnit.MINUTES).finishReason());
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(2, TimeUnit.MINUTES));
+            assertTrue(e.getCause() instanceof BatchScheduler.QueueWaitException, e.toString());
+            assertEquals(0, late.tokens.get(), "it never ran");
+        }
+    }
+
+    @Test
     void sequencesRunTogetherOnlyWhileTheirKvCacheFitsTheBudget() throws Exception {
         PreparedPrompt p = text("count");
         long perSequence = engine.start(p, exactly(16), GenerationListener.NONE).positions()

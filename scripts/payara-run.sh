@@ -15,10 +15,18 @@ mkdir -p "$AUTODEPLOY"
 cp "$EAR" "$AUTODEPLOY/sightline.ear"
 stop() { "$ASADMIN" stop-domain domain1 >/dev/null 2>&1 || true; }
 trap stop INT TERM EXIT
-echo "=================================================================="
-echo " Sightline is starting on Payara: http://localhost:8080/"
-echo "   API:    http://localhost:8080/v1/models"
-echo "   health: http://localhost:8080/health/ready"
-echo " Ctrl-C stops the server."
-echo "=================================================================="
+KEY_FILE="$PAYARA_HOME/glassfish/domains/domain1/config/sightline-api-key"
+# Once the model is ready (or has failed), say where to go, what answers and with which key.
+announce() {
+  local body=""
+  for _ in $(seq 1 1800); do
+    body=$(curl -s --max-time 5 http://localhost:8080/health/ready || true)
+    [[ $body == *'"status":"UP"'* || $body == *load_error* ]] && break
+    sleep 2
+  done
+  curl -s -o /dev/null --max-time 5 http://localhost:8080/v1/models || true  # the first API request sets the key up
+  python3 "$HERE/announce.py" "$body" "$KEY_FILE"
+}
+echo "Sightline is starting on Payara (http://localhost:8080/); the address and the key follow once the model is ready."
+announce &
 "$ASADMIN" start-domain --verbose domain1

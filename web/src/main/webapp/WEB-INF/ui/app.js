@@ -1,6 +1,7 @@
-// Sightline browser UI: streams an answer from /v1/chat/completions (Server-Sent Events),
-// shows the anonymised images the model saw, the moderation notes and the AI disclosure,
-// and sends thumbs-up/down feedback. No framework, no build step.
+// Sightline browser UI: streams an answer from /v1/chat/completions, or about a document from
+// /api/documents/ask (Server-Sent Events), shows the anonymised images or pages the model saw (the
+// cited pages outlined), the moderation notes and the AI disclosure, and sends thumbs-up/down
+// feedback. No framework, no build step.
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -74,6 +75,88 @@
     });
   }
 
+  // A page thumbnail as the model saw it; selecting it shows it large (keyboard too).
+  function pageFigure(src, number, faces) {
+    const fig = document.createElement('figure');
+    fig.dataset.page = number;
+    const img = document.createElement('img');
+    img.src = src;
+    img.alt = 'Page ' + number + ' as the model saw it (' + faces + ' face(s) anonymised)';
+    img.tabIndex = 0;
+    const toggle = () => fig.classList.toggle('large');
+    img.addEventListener('click', toggle);
+    img.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
+    const cap = document.createElement('figcaption');
+    cap.textContent = 'Page ' + number;
+    fig.append(img, cap);
+    return fig;
+  }
+
+  // Reads Server-Sent Events from a fetch response, calling onData with each event's data.
+  async function readEvents(res, onData) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let i;
+      while ((i = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (!event.startsWith('data: ')) continue;
+        const data = event.slice(6);
+        if (data !== '[DONE]') onData(JSON.parse(data));
+      }
+    }
+  }
+
+  async function failed(res) {
+    const err = await res.json().catch(() => ({}));
+    const retry = res.headers.get('Retry-After');
+    $('status').textContent = 'Error ' + res.status + ': ' + ((err.error && err.error.message) || err.detail || res.statusText)
+      + (retry ? ' (retry in ' + retry + ' s)' : '');
+  }
+
+  // A question about a document: its pages are read, anonymised and shown to the model; the answer cites them.
+  async function askDocument(key, file) {
+    const form = new FormData();
+    form.append('document', file);
+    form.append('question', $('question').value);
+    form.append('max_tokens', String(Number($('max-tokens').value) || 64));
+    form.append('stream', 'true');
+    form.append('return_images', 'true');
+    const res = await fetch('/api/documents/ask', {
+      method: 'POST', headers: { 'Authorization': 'Bearer ' + key }, body: form, signal: running.signal
+    });
+    if (!res.ok) return failed(res);
+    $('status').textContent = 'Answering…';
+    let finish = null;
+    await readEvents(res, (ev) => {
+      if (ev.type === 'pages') {
+        requestId = ev.request_id;
+        (ev.images || []).forEach((src, i) => $('seen').appendChild(pageFigure(src, ev.pages_shown[i], (ev.faces_anonymized || [])[i] || 0)));
+        note('Pages shown to the model: ' + ev.pages_shown.join(', ') + ' of ' + ev.total_pages + '.');
+      } else if (ev.type === 'delta') {
+        $('answer').textContent += ev.content;
+      } else if (ev.type === 'done') {
+        finish = ev.finish_reason;
+        if (ev.answer !== undefined) $('answer').textContent = ev.answer;
+        const cited = ev.citations || [];
+        note(cited.length ? 'The answer cites page ' + cited.join(', ') + '.' : 'The answer cites no page.');
+        document.querySelectorAll('#seen figure').forEach((f) => f.classList.toggle('cited', cited.includes(Number(f.dataset.page))));
+        showExtension({ ai_disclosure: ev.ai_disclosure, warning: ev.warning, moderation: ev.moderation });
+      } else if (ev.type === 'error') {
+        $('status').textContent = 'Error: ' + ev.message;
+      }
+    });
+    if (finish) {
+      $('status').textContent = 'Done (' + finish + ').';
+      $('feedback').hidden = false;
+    }
+  }
+
   async function ask(ev) {
     ev.preventDefault();
     const key = keyInput.value.trim();
@@ -84,6 +167,21 @@
     $('feedback').hidden = true;
     $('status').textContent = 'Sending…';
     $('ask').disabled = true;
+    const documentFile = $('document').files[0];
+    if (documentFile) {
+      running = new AbortController();
+      $('stop').disabled = false;
+      try {
+        await askDocument(key, documentFile);
+      } catch (e) {
+        $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;
+      } finally {
+        $('ask').disabled = false;
+        $('stop').disabled = true;
+        running = null;
+      }
+      return;
+    }
     const parts = [];
     for (const f of $('images').files) parts.push({ type: 'image_url', image_url: { url: await readFile(f) } });
     parts.push({ type: 'text', text: $('question').value });
@@ -104,34 +202,15 @@
         body: JSON.stringify(body),
         signal: running.signal
       });
-      if (!res.ok) {
-        const err = await res.json().catch(() => ({}));
-        $('status').textContent = 'Error ' + res.status + ': ' + ((err.error && err.error.message) || err.detail || res.statusText);
-        return;
-      }
+      if (!res.ok) return failed(res);
       $('status').textContent = 'Answering…';
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
       let finish = null;
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const event = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          if (!event.startsWith('data: ')) continue;
-          const data = event.slice(6);
-          if (data === '[DONE]') continue;
-          const chunk = JSON.parse(data);
-          const choice = (chunk.choices || [])[0];
-          if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
-          if (choice && choice.finish_reason) finish = choice.finish_reason;
-          if (chunk.sightline) showExtension(chunk.sightline);
-        }
-      }
+      await readEvents(res, (chunk) => {
+        const choice = (chunk.choices || [])[0];
+        if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
+        if (choice && choice.finish_reason) finish = choice.finish_reason;
+        if (chunk.sightline) showExtension(chunk.sightline);
+      });
       $('status').textContent = 'Done (' + (finish || 'stop') + ').';
       $('feedback').hidden = false;
     } catch (e) {

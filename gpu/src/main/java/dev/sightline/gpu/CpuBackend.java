@@ -101,6 +101,10 @@ public final class CpuBackend implements ComputeBackend {
             skinnyQ8(q, bias, x, n, out);
             return;
         }
+        if (w instanceof Weights.Dense d && d.dtype == DType.BF16 && n <= SKINNY_TOKENS && VectorKernels.wideGemv() && w.rows % 2 == 0) {
+            skinnyBf16(d, bias, x, n, out);
+            return;
+        }
         if (n <= SKINNY_TOKENS && w.rows % 2 == 0) {
             skinny(w, bias, x, n, out);
             return;
@@ -195,6 +199,31 @@ public final class CpuBackend implements ComputeBackend {
                 for (int g = 0; g < n; g += 4) {
                     int t1 = Math.min(g + 1, n - 1), t2 = Math.min(g + 2, n - 1), t3 = Math.min(g + 3, n - 1);
                     VectorKernels.dotQ8Rows2x4(w.q, w.scales, r, cols, x, g * cols, t1 * cols, t2 * cols, t3 * cols,
+                            out, g * rows, t1 * rows, t2 * rows, t3 * rows);
+                }
+            }
+            if (bias != null) {
+                for (int s = 0; s < n; s++) for (int r = t * block; r < r1; r++) out[s * rows + r] += bias[r];
+            }
+        });
+    }
+
+    /** As {@link #skinny} for bf16, straight from the mapped bytes: each sequence's x reordered once per call. */
+    private void skinnyBf16(Weights.Dense w, float[] bias, float[] x, int n, float[] out) {
+        final int rows = w.rows, cols = w.cols;
+        final float[] xp = new float[n * cols];
+        for (int t = 0; t < n; t++) {
+            float[] row = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), reordered = new float[cols];
+            VectorKernels.prepareBf16(row, cols, reordered);
+            System.arraycopy(reordered, 0, xp, t * cols, cols);
+        }
+        final int block = Math.max(2, gemvRows(rows) / 2 * 2);
+        parallel((rows + block - 1) / block, t -> {
+            int r1 = Math.min(rows, (t + 1) * block);
+            for (int r = t * block; r < r1; r += 2) { // groups inside rows: the pair is still in L1 for the next group
+                for (int g = 0; g < n; g += 4) {
+                    int t1 = Math.min(g + 1, n - 1), t2 = Math.min(g + 2, n - 1), t3 = Math.min(g + 3, n - 1);
+                    VectorKernels.dotBf16Rows2x4(w.data, r, cols, xp, x, g * cols, t1 * cols, t2 * cols, t3 * cols,
                             out, g * rows, t1 * rows, t2 * rows, t3 * rows);
                 }
             }

@@ -125,4 +125,44 @@ class BrowserUiIT extends DeployedEar {
         driver.findElement(By.id("remember-key")).click();
         assertEquals(Http.KEY, js.executeScript("return localStorage.getItem('sightline.key')"));
     }
+
+    @Test
+    void askAboutADocumentSeeItsPagesAndAskAgain() throws Exception {
+        Path pdf = Files.createTempFile("sightline-ui-", ".pdf");
+        Files.write(pdf, DocumentsIT.topicsPdf(2));
+        try {
+            driver.get(Http.BASE + "/");
+            driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+            driver.findElement(By.id("document")).sendKeys(pdf.toRealPath().toString());
+            driver.findElement(By.id("question")).sendKeys("What is on the second page?");
+            WebElement max = driver.findElement(By.id("max-tokens"));
+            max.clear();
+            max.sendKeys("8");
+            driver.findElement(By.id("ask")).click();
+            new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done"));
+            // Both pages, as the model saw them, with their numbers; the notes say what was shown and cited.
+            var pages = driver.findElements(By.cssSelector("#seen figure img"));
+            assertEquals(2, pages.size());
+            assertTrue(pages.get(1).getAttribute("alt").startsWith("Page 2 as the model saw it"), pages.get(1).getAttribute("alt"));
+            assertTrue(pages.get(0).getAttribute("src").startsWith("data:image/png;base64,"));
+            String notes = driver.findElement(By.id("notes")).getText();
+            assertTrue(notes.contains("Pages shown to the model: 1, 2 of 2.") && notes.contains("cites"), notes);
+            assertFalse(driver.findElement(By.id("answer")).getText().isBlank());
+            // Selecting a page shows it large.
+            pages.get(1).click();
+            assertTrue(driver.findElement(By.cssSelector("#seen figure[data-page='2']")).getAttribute("class").contains("large"));
+
+            // A follow-up about the same file, still selected: the server reuses what it read.
+            long hits = Http.get("/api/status").json().path("document_cache").path("hits").asLong();
+            WebElement q = driver.findElement(By.id("question"));
+            q.clear();
+            q.sendKeys("And the first page?");
+            driver.findElement(By.id("ask")).click();
+            new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done")
+                    && d.findElements(By.cssSelector("#seen figure")).size() == 2);
+            assertEquals(hits + 1, Http.get("/api/status").json().path("document_cache").path("hits").asLong());
+        } finally {
+            Files.deleteIfExists(pdf);
+        }
+    }
 }

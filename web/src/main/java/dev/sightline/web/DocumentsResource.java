@@ -40,11 +40,11 @@ public class DocumentsResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
     @Operation(summary = "Ask a question about a document (parts 'document', 'question', optional 'max_tokens' and 'stream');"
-            + " the answer cites pages. stream=true: Server-Sent Events — pages, answer deltas (output-moderated), done, [DONE]")
+            + " the answer cites pages; return_images=true adds the pages as the model saw them. stream=true: Server-Sent Events — pages, answer deltas (output-moderated), done, [DONE]")
     public Response ask(List<EntityPart> parts, @Context HttpServletRequest http) throws IOException, InterruptedException {
         byte[] doc = null;
         String question = null;
-        boolean stream = false;
+        boolean stream = false, returnImages = false;
         int maxTokens = Math.min(256, inference.defaultMaxNewTokens());
         for (EntityPart p : parts) {
             switch (p.getName()) {
@@ -63,23 +63,24 @@ public class DocumentsResource {
                     }
                 }
                 case "stream" -> stream = Boolean.parseBoolean(new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8).trim());
-                default -> throw ApiException.badRequest("unknown part '" + p.getName() + "' (document, question, max_tokens, stream)", p.getName());
+                case "return_images" -> returnImages = Boolean.parseBoolean(new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8).trim());
+                default -> throw ApiException.badRequest("unknown part '" + p.getName() + "' (document, question, max_tokens, stream, return_images)", p.getName());
             }
         }
         if (doc == null) throw ApiException.badRequest("no 'document' part", "document");
         if (question == null || question.isBlank()) throw ApiException.badRequest("no 'question' part", "question");
         if (maxTokens < 1 || maxTokens > inference.defaultMaxNewTokens()) throw ApiException.badRequest("max_tokens must be between 1 and " + inference.defaultMaxNewTokens(), "max_tokens");
         String caller = Caller.of(http).id();
-        if (stream) return stream(documents.prepare(doc, question, maxTokens, caller));
-        return Response.ok(json(documents.ask(doc, question, maxTokens, caller)), MediaType.APPLICATION_JSON_TYPE).build();
+        if (stream) return stream(documents.prepare(doc, question, maxTokens, caller), returnImages);
+        return Response.ok(json(documents.ask(doc, question, maxTokens, caller), returnImages), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
-    private static JsonObject json(DocumentService.DocumentAnswer d) {
+    private static JsonObject json(DocumentService.DocumentAnswer d, boolean returnImages) {
         DocumentService.Prepared p = d.question();
         Answer a = d.answer();
         JsonArrayBuilder cited = Json.createArrayBuilder();
         d.citations().forEach(cited::add);
-        var b = pages(p)
+        var b = pages(p, returnImages)
                 .add("answer", a.text())
                 .add("finish_reason", a.finishReason())
                 .add("citations", cited)
@@ -93,18 +94,27 @@ public class DocumentsResource {
         return b.build();
     }
 
-    /** What the model is shown: the fields of the "pages" event, and the start of the answer's. */
-    private static JsonObjectBuilder pages(DocumentService.Prepared p) {
+    /**
+     * What the model is shown: the fields of the "pages" event, and the start of the answer's; with
+     * {@code returnImages}, each page shown as a PNG data URL, exactly as the model saw it (anonymised).
+     */
+    private static JsonObjectBuilder pages(DocumentService.Prepared p, boolean returnImages) {
         JsonArrayBuilder shown = Json.createArrayBuilder();
         p.pagesShown().forEach(shown::add);
         JsonArrayBuilder faces = Json.createArrayBuilder();
         for (int f : p.facesAnonymized()) faces.add(f);
-        return Json.createObjectBuilder()
+        JsonObjectBuilder b = Json.createObjectBuilder()
                 .add("request_id", p.requestId())
                 .add("media_type", p.mediaType())
                 .add("total_pages", p.totalPages())
                 .add("pages_shown", shown)
                 .add("faces_anonymized", faces);
+        if (returnImages) {
+            JsonArrayBuilder images = Json.createArrayBuilder();
+            p.request().images().forEach(img -> images.add(ImageEncoding.pngDataUrl(img)));
+            b.add("images", images);
+        }
+        return b;
     }
 
     /**
@@ -112,12 +122,12 @@ public class DocumentsResource {
      * text that has passed output moderation, then "done" with the same fields as the JSON answer,
      * and [DONE]. A client that goes away cancels the generation and frees its slot.
      */
-    private Response stream(DocumentService.Prepared p) {
+    private Response stream(DocumentService.Prepared p, boolean returnImages) {
         SseAnswer sse = new SseAnswer();
         return sse.respond(documents.submit(p, sse), new SseAnswer.Events() {
             @Override
             public List<JsonObject> opening(PendingAnswer pending) {
-                return List.of(pages(p).add("type", "pages").build());
+                return List.of(pages(p, returnImages).add("type", "pages").build());
             }
 
             @Override
@@ -127,7 +137,7 @@ public class DocumentsResource {
 
             @Override
             public List<JsonObject> closing(PendingAnswer pending, Answer a) {
-                return List.of(Json.createObjectBuilder(json(documents.answer(p, a))).add("type", "done").build());
+                return List.of(Json.createObjectBuilder(json(documents.answer(p, a), false)).add("type", "done").build());
             }
 
             @Override

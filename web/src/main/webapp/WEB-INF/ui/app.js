@@ -157,31 +157,8 @@
     }
   }
 
-  async function ask(ev) {
-    ev.preventDefault();
-    const key = keyInput.value.trim();
-    keepKey(key);
-    $('answer').textContent = '';
-    $('seen').textContent = '';
-    $('notes').textContent = '';
-    $('feedback').hidden = true;
-    $('status').textContent = 'Sending…';
-    $('ask').disabled = true;
-    const documentFile = $('document').files[0];
-    if (documentFile) {
-      running = new AbortController();
-      $('stop').disabled = false;
-      try {
-        await askDocument(key, documentFile);
-      } catch (e) {
-        $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;
-      } finally {
-        $('ask').disabled = false;
-        $('stop').disabled = true;
-        running = null;
-      }
-      return;
-    }
+  // A question about the images (or none): streamed from the OpenAI-compatible endpoint.
+  async function askChat(key) {
     const parts = [];
     for (const f of $('images').files) parts.push({ type: 'image_url', image_url: { url: await readFile(f) } });
     parts.push({ type: 'text', text: $('question').value });
@@ -193,26 +170,40 @@
       sightline: { return_images: true }
     };
     if ($('num-crops').value) body.sightline.num_crops = Number($('num-crops').value);
+    const res = await fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key },
+      body: JSON.stringify(body),
+      signal: running.signal
+    });
+    if (!res.ok) return failed(res);
+    $('status').textContent = 'Answering…';
+    let finish = null;
+    await readEvents(res, (chunk) => {
+      const choice = (chunk.choices || [])[0];
+      if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
+      if (choice && choice.finish_reason) finish = choice.finish_reason;
+      if (chunk.sightline) showExtension(chunk.sightline);
+    });
+    $('status').textContent = 'Done (' + (finish || 'stop') + ').';
+    $('feedback').hidden = false;
+  }
+
+  async function ask(ev) {
+    ev.preventDefault();
+    const key = keyInput.value.trim();
+    keepKey(key);
+    $('answer').textContent = '';
+    $('seen').textContent = '';
+    $('notes').textContent = '';
+    $('feedback').hidden = true;
+    $('status').textContent = 'Sending…';
+    $('ask').disabled = true;
     running = new AbortController();
     $('stop').disabled = false;
     try {
-      const res = await fetch('/v1/chat/completions', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key },
-        body: JSON.stringify(body),
-        signal: running.signal
-      });
-      if (!res.ok) return failed(res);
-      $('status').textContent = 'Answering…';
-      let finish = null;
-      await readEvents(res, (chunk) => {
-        const choice = (chunk.choices || [])[0];
-        if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
-        if (choice && choice.finish_reason) finish = choice.finish_reason;
-        if (chunk.sightline) showExtension(chunk.sightline);
-      });
-      $('status').textContent = 'Done (' + (finish || 'stop') + ').';
-      $('feedback').hidden = false;
+      const documentFile = $('document').files[0];
+      if (documentFile) await askDocument(key, documentFile); else await askChat(key);
     } catch (e) {
       // Stopping closes the connection; the server notices and stops generating.
       $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;

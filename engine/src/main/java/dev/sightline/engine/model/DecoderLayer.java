@@ -89,13 +89,7 @@ public final class DecoderLayer {
      * sequence over its own cache.
      */
     void step(ComputeBackend be, float[] x, int n, int[] off, int[] len, KvCache[] caches, float[][] rope, Workspace w) {
-        w.ensure(n);
-        be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
-        be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
-        be.copy(w.qkv, 0, 3 * hidden, w.q, 0, hidden, n, hidden);
-        be.copy(w.qkv, hidden, 3 * hidden, w.k, 0, hidden, n, hidden);
-        be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
-        be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
+        queriesAndKeys(be, x, n, rope, w);
         float scale = (float) (1.0 / Math.sqrt(headDim));
         for (int i = 0; i < caches.length; i++) {
             KvCache cache = caches[i];
@@ -110,6 +104,17 @@ public final class DecoderLayer {
         mlp(be, x, n, w);
     }
 
+    /** The attention's inputs: w.q and w.k (after RoPE, row t with rope's row t) and V in w.qkv's last third. */
+    private void queriesAndKeys(ComputeBackend be, float[] x, int n, float[][] rope, Workspace w) {
+        w.ensure(n);
+        be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
+        be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
+        be.copy(w.qkv, 0, 3 * hidden, w.q, 0, hidden, n, hidden);
+        be.copy(w.qkv, hidden, 3 * hidden, w.k, 0, hidden, n, hidden);
+        be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
+        be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
+    }
+
     private void mlp(ComputeBackend be, float[] x, int n, Workspace w) {
         be.rmsNorm(x, postNorm, eps, w.h, n, hidden);
         be.matmul(gateUp, null, w.h, n, w.gateUp);
@@ -121,13 +126,7 @@ public final class DecoderLayer {
     /** x: [n, hidden] residual stream at positions start…start+n−1, updated in place. */
     void forward(ComputeBackend be, float[] x, int n, int start, KvCache cache, float[][] rope) {
         Workspace w = cache.workspace;
-        w.ensure(n);
-        be.rmsNorm(x, inputNorm, eps, w.h, n, hidden);
-        be.matmul(qkv, null, w.h, n, w.qkv);                         // [n, 3·hidden] = Q | K | V
-        be.copy(w.qkv, 0, 3 * hidden, w.q, 0, hidden, n, hidden);
-        be.copy(w.qkv, hidden, 3 * hidden, w.k, 0, hidden, n, hidden);
-        be.rotary(w.q, n, 0, heads, headDim, rope[0], rope[1]);
-        be.rotary(w.k, n, 0, heads, headDim, rope[0], rope[1]);
+        queriesAndKeys(be, x, n, rope, w);
         cache.put(index, start, n, w.k, hidden, 0, w.qkv, 3 * hidden, 2 * hidden);
         cache.attend(index, w.q, w.attn, n, start, (float) (1.0 / Math.sqrt(headDim)));
         be.matmul(o, null, w.attn, n, w.proj);

@@ -180,20 +180,30 @@ class BatchSchedulerTest {
         }
     }
 
+    /** A request that holds the scheduler inside its first token until released: others queue meanwhile. */
+    record Held(CompletableFuture<GenerationResult> done, CountDownLatch release) {}
+
+    Held hold(BatchScheduler s, String text, SamplingParams params, String group) throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+        CompletableFuture<GenerationResult> f = s.submit(engine.start(text(text), params, (id, d) -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }), group);
+        assertTrue(holding.await(1, TimeUnit.MINUTES), "the first request started");
+        return new Held(f, release);
+    }
+
     @Test
     void theCallerWithFewestRunningIsAdmittedFirst() throws Exception {
         try (BatchScheduler s = scheduler(2, 8, 512, NO_LIMIT)) {
-            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
             List<String> firstTokens = Collections.synchronizedList(new ArrayList<>());
-            CompletableFuture<GenerationResult> a1 = s.submit(engine.start(text("one"), SamplingParams.greedy(12), (id, d) -> {
-                holding.countDown();
-                try {
-                    release.await(); // holds the scheduler inside a step while the others queue
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }), "alice");
-            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Held a1Held = hold(s, "one", SamplingParams.greedy(12), "alice");
+            CompletableFuture<GenerationResult> a1 = a1Held.done();
+            CountDownLatch release = a1Held.release();
             List<CompletableFuture<GenerationResult>> rest = new ArrayList<>();
             for (String who : List.of("alice-2", "alice-3", "bob")) {
                 String group = who.startsWith("alice") ? "alice" : "bob";
@@ -217,16 +227,9 @@ class BatchSchedulerTest {
     @Test
     void aRequestWhoseClientLeftWhileWaitingNeverRuns() throws Exception {
         try (BatchScheduler s = scheduler(1, 4, 512, NO_LIMIT)) {
-            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
-            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), SamplingParams.greedy(4), (id, d) -> {
-                holding.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }), "a");
-            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Held firstHeld = hold(s, "first", SamplingParams.greedy(4), "a");
+            CompletableFuture<GenerationResult> first = firstHeld.done();
+            CountDownLatch release = firstHeld.release();
             Recorder gone = new Recorder();
             PreparedPrompt withImage = golden(Golden.json(Golden.json("manifest.json").path("cases").get(1).path("file").asText()));
             CompletableFuture<GenerationResult> waiting = s.submit(engine.start(withImage, SamplingParams.greedy(8), gone), "b");
@@ -244,16 +247,9 @@ class BatchSchedulerTest {
     @Test
     void beyondTheBatchAndTheQueueARequestIsRefusedAtOnce() throws Exception {
         try (BatchScheduler s = scheduler(1, 1, 512, NO_LIMIT)) {
-            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
-            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), exactly(2), (id, d) -> {
-                holding.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }), "a");
-            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Held firstHeld = hold(s, "first", exactly(2), "a");
+            CompletableFuture<GenerationResult> first = firstHeld.done();
+            CountDownLatch release = firstHeld.release();
             CompletableFuture<GenerationResult> queued = s.submit(engine.start(text("second"), SamplingParams.greedy(2), GenerationListener.NONE), "a");
             assertTrue(s.full());
             assertThrows(RejectedExecutionException.class, () -> s.submit(engine.start(text("third"), SamplingParams.greedy(2), GenerationListener.NONE), "b"));
@@ -267,16 +263,9 @@ class BatchSchedulerTest {
     void aRequestThatWaitsTooLongForAPlaceFails() throws Exception {
         var limits = new BatchScheduler.Limits(1, 4, 512, NO_LIMIT, false, java.time.Duration.ofMillis(100));
         try (BatchScheduler s = new BatchScheduler(engine, limits, Thread::new)) {
-            CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
-            CompletableFuture<GenerationResult> first = s.submit(engine.start(text("first"), exactly(2), (id, d) -> {
-                holding.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }), "a");
-            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            Held firstHeld = hold(s, "first", exactly(2), "a");
+            CompletableFuture<GenerationResult> first = firstHeld.done();
+            CountDownLatch release = firstHeld.release();
             Recorder late = new Recorder();
             CompletableFuture<GenerationResult> waiting = s.submit(engine.start(text("second"), exactly(2), late), "b");
             Thread.sleep(300); // longer than the 100 ms it may wait; the batch's one place is still taken

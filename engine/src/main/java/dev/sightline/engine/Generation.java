@@ -4,6 +4,7 @@ import dev.sightline.engine.generate.GenerationListener;
 import dev.sightline.engine.generate.GenerationResult;
 import dev.sightline.engine.generate.Sampler;
 import dev.sightline.engine.generate.SamplingParams;
+import dev.sightline.engine.model.ImageEmbedding;
 import dev.sightline.engine.model.ImageFeatureCache;
 import dev.sightline.engine.model.KvCache;
 import dev.sightline.engine.model.LongRope;
@@ -40,6 +41,8 @@ public final class Generation {
     private KvCache cache;
     private float[] imageRows;
     private long[] imageHash;                   // the images' content hashes, for the prefix cache's keys
+    private float[][] imageFeatures;            // while images are encoded: each image's rows, null until done
+    private ImageEmbedding.Encoding encoding;   // the image whose crops are going through the tower now
     private float[] logits;                     // the next token is sampled from these
     private float[] promptLogits;
     private String finish;
@@ -85,6 +88,7 @@ public final class Generation {
     /** Prefills up to {@code maxTokens} more prompt positions (images encoded first); the last chunk leaves logits to sample. */
     public void prefill(int maxTokens) {
         begin();
+        while (visionPending()) visionStep();
         long t0 = System.nanoTime();
         int n = Math.min(maxTokens, promptTokens() - prefilled);
         float[] l = model.forward(model.embed(tokens, prefilled, prefilled + n, imageRows), n, cache, 1, promptFactors);
@@ -111,8 +115,48 @@ public final class Generation {
         }
         boolean imagesLeft = false;
         for (int i = prefilled; i < promptTokens() && !imagesLeft; i++) imagesLeft = tokens[i] < 0;
-        imageRows = imagesLeft ? model.imageFeatures(prompt.images()) : null;
+        if (imagesLeft) imageFeatures = new float[prompt.images().size()][];
         visionNanos = System.nanoTime() - t0;
+    }
+
+    /** Whether images of the part still to prefill wait for the vision tower ({@link #visionStep}). */
+    public boolean visionPending() {
+        return imageFeatures != null && imageRows == null;
+    }
+
+    /**
+     * One unit of vision work: the next image's kept features, or the next crop through the tower.
+     * Once every image is encoded, their rows are ready for the prefill.
+     */
+    public void visionStep() {
+        long t0 = System.nanoTime();
+        int i = 0;
+        while (i < imageFeatures.length && imageFeatures[i] != null) i++;
+        var img = prompt.images().get(i);
+        if (encoding == null) {
+            float[] kept = model.cachedImageFeatures(img);
+            if (kept != null) imageFeatures[i] = kept;
+            else encoding = model.imageEmbedding().new Encoding(img);
+        }
+        if (encoding != null) {
+            encoding.step();
+            if (encoding.done()) {
+                imageFeatures[i] = encoding.rows();
+                model.keepImageFeatures(img, imageFeatures[i]);
+                encoding = null;
+            }
+        }
+        if (imageFeatures[imageFeatures.length - 1] != null) {
+            int total = 0, at = 0;
+            for (float[] f : imageFeatures) total += f.length;
+            imageRows = new float[total];
+            for (float[] f : imageFeatures) {
+                System.arraycopy(f, 0, imageRows, at, f.length);
+                at += f.length;
+            }
+            imageFeatures = null;
+        }
+        visionNanos += System.nanoTime() - t0;
     }
 
     /** Prompt positions restored from the prefix cache instead of prefilled. */

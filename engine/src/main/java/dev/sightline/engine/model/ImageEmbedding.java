@@ -48,30 +48,67 @@ public final class ImageEmbedding {
 
     /** The merged vectors, left where the backend computed them. */
     private float[] mergedOnBackend(ProcessedImage img) {
-        int g = vision.gridSize();
-        int half = g / 2;
-        int th = img.tilesHigh(), tw = img.tilesWide();
-        int rows = half * th, cols = half * tw + 1;
-        int count = rows * cols + 1 + half * (half + 1);
-        if (count != img.numImgTokens()) {
-            throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
+        Encoding e = new Encoding(img);
+        while (!e.done()) e.step();
+        return e.out;
+    }
+
+    /**
+     * One image's encoding, one crop at a time: the sub-tiles in order, then the global view. The
+     * batch scheduler spreads an image's crops over its steps, so the running streams wait for one
+     * crop at a time, not for the whole image.
+     */
+    public final class Encoding {
+        private final ProcessedImage img;
+        private final int g, half, th, tw, cols, glb;
+        private final float[] out;
+        private int next;
+
+        public Encoding(ProcessedImage img) {
+            this.img = img;
+            g = vision.gridSize();
+            half = g / 2;
+            th = img.tilesHigh();
+            tw = img.tilesWide();
+            int rows = half * th;
+            cols = half * tw + 1;
+            int count = rows * cols + 1 + half * (half + 1);
+            if (count != img.numImgTokens()) {
+                throw new IllegalStateException("image token count " + count + " does not match the processor's " + img.numImgTokens());
+            }
+            out = new float[count * c4];
+            // The separators do not depend on the features: sub_GN after every grid row, glb_GN before the global grid.
+            for (int r = 0; r < rows; r++) be.copy(subGN, 0, out, (r * cols + cols - 1) * c4, c4);
+            glb = rows * cols;
+            be.copy(glbGN, 0, out, glb * c4, c4);
         }
-        float[] out = new float[count * c4];
-        for (int t = 0; t < th * tw; t++) {
-            float[] f = vision.features(img.tiles().get(t));
-            int tr = t / tw, tc = t % tw;
-            for (int a = 0; a < half; a++) merge(f, g, a, out, ((tr * half + a) * cols + tc * half) * c4, c4);
+
+        public boolean done() {
+            return next > th * tw;
         }
-        for (int r = 0; r < rows; r++) be.copy(subGN, 0, out, (r * cols + cols - 1) * c4, c4);
-        int glb = rows * cols;
-        be.copy(glbGN, 0, out, glb * c4, c4);
-        float[] f = vision.features(img.globalView());
-        int base = glb + 1;
-        for (int a = 0; a < half; a++) {
-            merge(f, g, a, out, (base + a * (half + 1)) * c4, c4);
-            be.copy(subGN, 0, out, (base + a * (half + 1) + half) * c4, c4);
+
+        /** Runs the vision tower over the next crop and merges its patches into place. */
+        public void step() {
+            if (next < th * tw) {
+                float[] f = vision.features(img.tiles().get(next));
+                int tr = next / tw, tc = next % tw;
+                for (int a = 0; a < half; a++) merge(f, g, a, out, ((tr * half + a) * cols + tc * half) * c4, c4);
+            } else {
+                float[] f = vision.features(img.globalView());
+                int base = glb + 1;
+                for (int a = 0; a < half; a++) {
+                    merge(f, g, a, out, (base + a * (half + 1)) * c4, c4);
+                    be.copy(subGN, 0, out, (base + a * (half + 1) + half) * c4, c4);
+                }
+            }
+            next++;
         }
-        return out;
+
+        /** The projected rows once every crop is encoded: [numImgTokens, hidden]. */
+        public float[] rows() {
+            if (!done()) throw new IllegalStateException("crops left to encode");
+            return project(out, img.numImgTokens());
+        }
     }
 
     /**

@@ -33,19 +33,30 @@ public final class ImageFeatureCache {
 
     /** The features of {@code img}: from the cache, or computed by {@code embed} and kept when they fit. */
     public float[] features(ProcessedImage img, Function<ProcessedImage, float[]> embed) {
-        if (budget == 0) return embed.apply(img);
+        float[] kept = get(img);
+        if (kept != null) return kept;
+        float[] f = embed.apply(img); // outside the lock: other requests' images go on meanwhile
+        put(img, f);
+        return f;
+    }
+
+    /** The kept features of {@code img}, or null (counted as a hit or a miss). */
+    public float[] get(ProcessedImage img) {
+        if (budget == 0) return null;
         String key = key(img);
         synchronized (this) {
             float[] f = entries.get(key);
-            if (f != null) {
-                hits++;
-                return f;
-            }
-            misses++;
+            if (f != null) hits++;
+            else misses++;
+            return f;
         }
-        float[] f = embed.apply(img); // outside the lock: other requests' images go on meanwhile
+    }
+
+    /** Keeps the features of {@code img} when they fit, the least recently used going first. */
+    public void put(ProcessedImage img, float[] f) {
         long size = 4L * f.length;
-        if (size > budget) return f;
+        if (budget == 0 || size > budget) return;
+        String key = key(img);
         synchronized (this) {
             if (entries.putIfAbsent(key, f) == null) {
                 bytes += size;
@@ -57,7 +68,6 @@ public final class ImageFeatureCache {
                 }
             }
         }
-        return f;
     }
 
     public synchronized Stats stats() {

@@ -121,6 +121,16 @@ public final class Phi3VModel {
         return imageCache.stats();
     }
 
+    /** The kept vision output of {@code img}, or null (see {@link #cacheImageFeatures}). */
+    public float[] cachedImageFeatures(ProcessedImage img) {
+        return imageCache.get(img);
+    }
+
+    /** Keeps the vision output of {@code img} for the next time it is seen. */
+    public void keepImageFeatures(ProcessedImage img, float[] rows) {
+        imageCache.put(img, rows);
+    }
+
     /** Image rows for all images, concatenated in image order: [Σ numImgTokens, hidden]. */
     public float[] imageFeatures(List<ProcessedImage> images) {
         int total = images.stream().mapToInt(ProcessedImage::numImgTokens).sum();

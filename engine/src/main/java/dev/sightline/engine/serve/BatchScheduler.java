@@ -30,8 +30,8 @@ import java.util.logging.Logger;
  *       key cannot hold every slot while others wait);</li>
  *   <li>samples one token for every sequence whose logits are ready;</li>
  *   <li>runs one forward ({@code Phi3VModel.step}) over a row for each of those sequences plus
- *       chunks of the admitted prompts (oldest first, up to {@code prefillChunk} positions, images
- *       through the vision tower first). Its matrix products read each weight once for all rows:
+ *       chunks of the admitted prompts (oldest first, up to {@code prefillChunk} positions; a
+ *       prompt's images go through the vision tower first, one crop per step). Its matrix products read each weight once for all rows:
  *       decodes share the weights' reads, and a long prompt holds the streams back by one chunk
  *       per step, not by its whole prefill.</li>
  * </ol>
@@ -228,15 +228,22 @@ public final class BatchScheduler implements AutoCloseable {
                 fail(j, e);
             }
         }
-        // Prompt chunks ride along, oldest first, up to the step's prefill budget.
+        // Prompt chunks ride along, oldest first, up to the step's prefill budget; at most one image
+        // crop goes through the vision tower per step, so the streams wait for one crop at a time.
         List<Job> prefilling = new ArrayList<>();
         List<Integer> chunks = new ArrayList<>();
         int budget = limits.prefillChunk();
+        boolean visionDone = false;
         for (Job j : batch) {
             if (budget == 0) break;
             if (j.done.isDone() || j.gen.prefilled()) continue;
             try {
-                j.gen.begin(prefixes); // a cached prefix restored, the images left through the vision tower, once
+                j.gen.begin(prefixes); // a cached prefix restored first: images inside it need no vision work
+                if (j.gen.visionPending()) {
+                    if (!visionDone) j.gen.visionStep();
+                    visionDone = worked = true;
+                    if (j.gen.visionPending()) continue;
+                }
             } catch (RuntimeException | Error e) {
                 fail(j, e);
                 continue;

@@ -153,31 +153,44 @@ class BatchSchedulerTest {
         }
     }
 
+    /**
+     * Starts a long stream, holds it at its first token while {@code other} is submitted, then lets
+     * both run; returns the tokens the stream made between that submission and {@code other}'s first
+     * token (the steps {@code other} took to be read), with {@code other} done.
+     */
+    int tokensMadeWhileRead(BatchScheduler s, PreparedPrompt other) throws Exception {
+        Recorder stream = new Recorder();
+        CountDownLatch started = new CountDownLatch(1), go = new CountDownLatch(1);
+        CompletableFuture<GenerationResult> a = s.submit(engine.start(text("hi"), exactly(400), new GenerationListener() {
+            @Override
+            public void onToken(int id, String delta) {
+                stream.onToken(id, delta);
+                started.countDown();
+                try {
+                    go.await(); // held at the first token only: the other request is queued meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }), "a");
+        assertTrue(started.await(1, TimeUnit.MINUTES));
+        AtomicInteger atOtherStart = new AtomicInteger(-1);
+        CompletableFuture<GenerationResult> b = s.submit(engine.start(other, exactly(2), (id, d) -> atOtherStart.compareAndSet(-1, stream.tokens.get())), "b");
+        int before = stream.tokens.get();
+        go.countDown();
+        b.get(2, TimeUnit.MINUTES);
+        assertEquals("length", a.get(2, TimeUnit.MINUTES).finishReason());
+        return atOtherStart.get() - before;
+    }
+
     @Test
     void aLongPromptIsPrefilledInChunksBetweenTheRunningDecodeSteps() throws Exception {
         try (BatchScheduler s = scheduler(4, 4, 16, NO_LIMIT)) {
-            Recorder shortOne = new Recorder();
-            CountDownLatch started = new CountDownLatch(1);
-            CompletableFuture<GenerationResult> a = s.submit(engine.start(text("hi"), exactly(60), new GenerationListener() {
-                @Override
-                public void onToken(int id, String delta) {
-                    shortOne.onToken(id, delta);
-                    started.countDown();
-                }
-            }), "a");
-            assertTrue(started.await(1, TimeUnit.MINUTES));
             PreparedPrompt longPrompt = text("word ".repeat(200));
             int chunks = (longPrompt.inputIds().length + 15) / 16;
-            AtomicInteger shortTokensAtLongStart = new AtomicInteger(-1);
-            int before = shortOne.tokens.get();
-            CompletableFuture<GenerationResult> b = s.submit(engine.start(longPrompt, exactly(2), (id, delta) ->
-                    shortTokensAtLongStart.compareAndSet(-1, shortOne.tokens.get())), "b");
-            GenerationResult ra = a.get(2, TimeUnit.MINUTES);
-            b.get(2, TimeUnit.MINUTES);
-            assertEquals("length", ra.finishReason());
             assertTrue(chunks > 10, chunks + " chunks");
             // One decode step of the running stream per chunk: it kept going while the long prompt was read.
-            int during = shortTokensAtLongStart.get() - before;
+            int during = tokensMadeWhileRead(s, longPrompt);
             assertTrue(during >= chunks, "the running stream made " + during + " tokens while the " + chunks + "-chunk prompt was read");
         }
     }
@@ -185,27 +198,11 @@ class BatchSchedulerTest {
     @Test
     void anImageIsEncodedOneCropPerStepWhileTheStreamsGoOn() throws Exception {
         try (BatchScheduler s = scheduler(4, 4, 512, NO_LIMIT)) {
-            Recorder running = new Recorder();
-            CountDownLatch started = new CountDownLatch(1);
-            CompletableFuture<GenerationResult> a = s.submit(engine.start(text("hi"), exactly(60), new GenerationListener() {
-                @Override
-                public void onToken(int id, String delta) {
-                    running.onToken(id, delta);
-                    started.countDown();
-                }
-            }), "a");
-            assertTrue(started.await(1, TimeUnit.MINUTES));
-            // A3: one portrait image in 16 crops and the global view, 17 passes through the vision tower.
-            JsonNode a3 = Golden.json(Golden.json("manifest.json").path("cases").get(2).path("file").asText());
-            PreparedPrompt image = golden(a3);
+            // A3: one portrait image in its tiles and the global view, each a pass through the vision tower.
+            PreparedPrompt image = golden(Golden.json(Golden.json("manifest.json").path("cases").get(2).path("file").asText()));
             int crops = image.images().getFirst().tiles().size() + 1;
-            AtomicInteger atImageStart = new AtomicInteger(-1);
-            int before = running.tokens.get();
-            CompletableFuture<GenerationResult> b = s.submit(engine.start(image, exactly(2), (id, d) -> atImageStart.compareAndSet(-1, running.tokens.get())), "b");
-            a.get(2, TimeUnit.MINUTES);
-            b.get(2, TimeUnit.MINUTES);
             assertTrue(crops >= 10, crops + " crops");
-            int during = atImageStart.get() - before;
+            int during = tokensMadeWhileRead(s, image);
             assertTrue(during >= crops, "the running stream made " + during + " tokens while the " + crops + "-crop image was encoded and prefilled");
         }
     }

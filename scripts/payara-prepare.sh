@@ -4,6 +4,9 @@
 #  - at most 64 KiB of a refused request's unread body swallowed before its connection closes,
 #  - the HTTP worker pool (SIGHTLINE_HTTP_THREADS, default 64; Payara's default is 5): every open
 #    stream holds a worker while it writes, and health must still answer beside them,
+#  - a 10 s read timeout on the TCP transport, so a request body read on a worker cannot stall it,
+#  - a health listener (SIGHTLINE_HEALTH_PORT, default 8081) with its own small worker pool, so
+#    /health and /metrics answer while every HTTP worker is busy; the API is not served there,
 #  - the heap (SIGHTLINE_HEAP; default 4g, where bf16 weights are memory-mapped outside the heap,
 #    and 6g with SIGHTLINE_QUANTIZE=q8_0, whose 4.2 GB of quantised weights live on the heap).
 # Used by the integration tests (the managed Arquillian connector cannot set JVM options)
@@ -16,13 +19,14 @@ case "${SIGHTLINE_QUANTIZE:-none}" in
 esac
 HEAP=${SIGHTLINE_HEAP:-$DEFAULT_HEAP}
 HTTP_THREADS=${SIGHTLINE_HTTP_THREADS:-64}
+HEALTH_PORT=${SIGHTLINE_HEALTH_PORT:-8081}
 DOMAIN_XML="$PAYARA_HOME/glassfish/domains/domain1/config/domain.xml"
 [[ -f "$DOMAIN_XML" ]] || { echo "payara-prepare: no domain.xml at $DOMAIN_XML" >&2; exit 1; }
 
 # Only the server-config <java-config> is patched: it is the first one in the file.
-python3 - "$DOMAIN_XML" "$HEAP" "$HTTP_THREADS" <<'PY'
+python3 - "$DOMAIN_XML" "$HEAP" "$HTTP_THREADS" "$HEALTH_PORT" <<'PY'
 import re, sys
-path, heap, threads = sys.argv[1], sys.argv[2], sys.argv[3]
+path, heap, threads, health_port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 xml = open(path, encoding="utf-8").read()
 marker = "<!-- sightline -->"
 start = xml.index("<java-config")
@@ -39,6 +43,19 @@ xml = xml[:start] + block + xml[end:]
 cfg_end = xml.index("</config>")
 head, tail = xml[:cfg_end], xml[cfg_end:]
 head = re.sub(r'<http (?![^>]*max-swallowing-input-bytes)(?=[^>]*default-virtual-server="server")', '<http max-swallowing-input-bytes="65536" ', head)
+# The health listener: its protocol, its listener (port updated on every run) and its own pool.
+if 'name="sightline-health"' not in head:
+    head = head.replace("</protocols>", '  <protocol name="sightline-health">\n'
+        '            <http http2-enabled="false" max-connections="64" default-virtual-server="server"><file-cache></file-cache></http>\n'
+        '          </protocol>\n        </protocols>', 1)
+    head = head.replace("</network-listeners>", '  <network-listener protocol="sightline-health" port="0" name="sightline-health" '
+        'thread-pool="sightline-health-pool" transport="tcp"></network-listener>\n        </network-listeners>', 1)
+    head = head.replace("</thread-pools>", '  <thread-pool name="sightline-health-pool" min-thread-pool-size="1" max-thread-pool-size="4" '
+        'max-queue-size="64"></thread-pool>\n      </thread-pools>', 1)
+    head = re.sub(r'(<virtual-server network-listeners=")([^"]*)(" id="server")', lambda m: m.group(1) + m.group(2) + ',sightline-health' + m.group(3), head, count=1)
+head = re.sub(r'(<network-listener protocol="sightline-health" port=")[^"]*', lambda m: m.group(1) + health_port, head, count=1)
+# A blocking read of a request body (the few read on a worker) gives up after 10 s without a byte.
+head = re.sub(r'<transport name="tcp"(?![^>]*read-timeout-millis)', '<transport name="tcp" read-timeout-millis="10000"', head, count=1)
 xml = head + tail
 # The server-config's HTTP worker pool (the first one in the file).
 xml = re.sub(r'<thread-pool [^>]*name="http-thread-pool"[^>]*?(/>|></thread-pool>)',
@@ -52,4 +69,4 @@ PY
 DOMAIN="$PAYARA_HOME/glassfish/domains/domain1"
 rm -rf "$DOMAIN/applications/sightline" "$DOMAIN/generated/"*/sightline "$DOMAIN/autodeploy/sightline.ear"_* \
        "$DOMAIN/autodeploy/.autodeploystatus/sightline.ear" 2>/dev/null || true
-echo "payara-prepare: domain1 patched (heap $HEAP, $HTTP_THREADS HTTP workers, jdk.incubator.vector, native access)"
+echo "payara-prepare: domain1 patched (heap $HEAP, $HTTP_THREADS HTTP workers, health on port $HEALTH_PORT, jdk.incubator.vector, native access)"

@@ -12,9 +12,20 @@ import java.time.Duration;
  * @param output       the output moderation decision over everything generated
  * @param generation   the engine's counts (tokens, timings, image tokens)
  * @param timeToFirstToken from submission to the first generated token (null when none was generated)
+ * @param logprobs     the tokens' log-probabilities, or null when the request did not ask for them
  */
 public record Answer(String requestId, String text, String finishReason, ModerationReport output, GenerateResponse generation,
-                     Duration timeToFirstToken) {
+                     Duration timeToFirstToken, Logprobs logprobs) {
+    /**
+     * The answer's token log-probabilities, when asked for. They are withheld (null entries) when
+     * output moderation changed the text: the tokens would show what it redacted or blocked.
+     */
+    public record Logprobs(java.util.List<TokenLogprobs.Entry> entries) {
+        public boolean withheld() {
+            return entries == null;
+        }
+    }
+
     public boolean blocked() {
         return "content_filter".equals(finishReason);
     }

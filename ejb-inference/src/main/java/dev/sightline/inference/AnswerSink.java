@@ -14,6 +14,12 @@ public interface AnswerSink {
         return false;
     }
 
+    /**
+     * The engine made the first token: the request was admitted and its prompt read, so from here on
+     * only a server fault can fail it. Called once, on the engine's thread.
+     */
+    default void onStarted() {}
+
     /** True once nobody waits for the answer (the client went away): generation stops. */
     default boolean gone() {
         return false;

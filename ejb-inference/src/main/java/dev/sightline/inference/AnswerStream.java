@@ -26,15 +26,34 @@ final class AnswerStream implements GenerationListener {
     private volatile boolean stopped;
     private volatile boolean blocked;
 
+    private final TokenLogprobs logprobs;
+    private final java.util.function.IntFunction<byte[]> tokenBytes;
+
     AnswerStream(StopSequences stops, StreamingGuard guard, AnswerSink sink) {
+        this(stops, guard, sink, null, null);
+    }
+
+    /** @param logprobs records the tokens' log-probabilities (null: not asked for); {@code tokenBytes} spells a token */
+    AnswerStream(StopSequences stops, StreamingGuard guard, AnswerSink sink, TokenLogprobs logprobs, java.util.function.IntFunction<byte[]> tokenBytes) {
         this.stops = stops;
         this.guard = guard;
         this.sink = sink;
+        this.logprobs = logprobs;
+        this.tokenBytes = tokenBytes;
+    }
+
+    @Override
+    public void onLogits(int step, float[] logits) {
+        if (logprobs != null && !stopped && !blocked) logprobs.onLogits(logits);
     }
 
     @Override
     public void onToken(int id, String delta) {
-        if (firstToken == 0) firstToken = System.nanoTime();
+        if (firstToken == 0) {
+            firstToken = System.nanoTime();
+            sink.onStarted();
+        }
+        if (logprobs != null && !stopped && !blocked) logprobs.onToken(id, generated.length());
         if (stopped || blocked || delta.isEmpty()) return;
         int searched = generated.length();
         generated.append(delta);
@@ -68,7 +87,13 @@ final class AnswerStream implements GenerationListener {
         if (!blocked) release(tail);
         String finish = blocked ? "content_filter" : stopped ? "stop" : sink.gone() ? "cancelled" : r.finishReason();
         Duration ttft = firstToken == 0 ? null : Duration.ofNanos(firstToken - submitted);
-        return new Answer(requestId, blocked ? Policy.REFUSAL : released.toString(), finish, ModerationReport.of(guard.result()), r, ttft);
+        Answer.Logprobs lp = null;
+        if (logprobs != null) {
+            // Only for text that reached the client as generated: redacted or blocked tokens would leak.
+            boolean unchanged = !blocked && released.toString().equals(generated.toString());
+            lp = new Answer.Logprobs(unchanged ? logprobs.within(generated.length(), tokenBytes) : null);
+        }
+        return new Answer(requestId, blocked ? Policy.REFUSAL : released.toString(), finish, ModerationReport.of(guard.result()), r, ttft, lp);
     }
 
     /** Everything the model generated (up to a stop sequence): what the output audit describes. */

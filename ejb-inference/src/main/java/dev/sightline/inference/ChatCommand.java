@@ -7,11 +7,22 @@ import java.util.List;
 /**
  * A chat request as the web layer hands it over: messages with {@code <|image_N|>} tags and the
  * images still encoded (they are decoded and anonymised by the pipeline, never before), the stop
- * sequences, and the caller's id (recorded with the request's audit rows; see the web layer's Caller).
+ * sequences, the caller's id (recorded with the request's audit rows; see the web layer's Caller), and
+ * how many alternatives each token's logprobs list (null: no logprobs).
  */
 public record ChatCommand(List<ChatMessage> messages, List<byte[]> encodedImages, Integer numCrops, SamplingParams sampling,
-                          StopSequences stops, String caller) {
+                          StopSequences stops, String caller, Integer topLogprobs) {
+    /** A command without logprobs. */
+    public ChatCommand(List<ChatMessage> messages, List<byte[]> encodedImages, Integer numCrops, SamplingParams sampling, StopSequences stops, String caller) {
+        this(messages, encodedImages, numCrops, sampling, stops, caller, null);
+    }
+
     public ChatCommand by(String callerId) {
-        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, callerId);
+        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, callerId, topLogprobs);
+    }
+
+    /** The same command with the tokens' log-probabilities asked for, and {@code top} alternatives each (0–20). */
+    public ChatCommand withLogprobs(int top) {
+        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, caller, top);
     }
 }

@@ -47,7 +47,8 @@ public class ChatPipeline {
         for (byte[] encoded : cmd.encodedImages()) images.add(faceBlur.anonymize(encoded));
         List<RgbImage> pixels = images.stream().map(AnonymizedImage::image).toList();
         GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), cmd.sampling(), cmd.caller());
-        return generate(requestId, req, cmd.stops(), sink, images, ModerationReport.of(input));
+        TokenLogprobs logprobs = cmd.topLogprobs() == null ? null : new TokenLogprobs(cmd.topLogprobs());
+        return generate(requestId, req, cmd.stops(), sink, images, ModerationReport.of(input), logprobs);
     }
 
     /**
@@ -56,7 +57,12 @@ public class ChatPipeline {
      */
     public PendingAnswer generate(String requestId, GenerateRequest req, StopSequences stops, AnswerSink sink,
                                   List<AnonymizedImage> images, ModerationReport input) {
-        AnswerStream stream = new AnswerStream(stops, moderation.streamGuard(), sink);
+        return generate(requestId, req, stops, sink, images, input, null);
+    }
+
+    private PendingAnswer generate(String requestId, GenerateRequest req, StopSequences stops, AnswerSink sink,
+                                   List<AnonymizedImage> images, ModerationReport input, TokenLogprobs logprobs) {
+        AnswerStream stream = new AnswerStream(stops, moderation.streamGuard(), sink, logprobs, inference::tokenBytes);
         return new PendingAnswer(requestId, images, input, inference.submit(req, stream), stream,
                 (id, s) -> moderation.recordOutput(id, s.guard().result(), s.generated()));
     }

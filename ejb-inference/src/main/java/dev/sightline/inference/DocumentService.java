@@ -112,11 +112,6 @@ public class DocumentService {
         return documents().stats();
     }
 
-    public DocumentAnswer ask(byte[] document, String question, int maxTokens, String caller) throws InterruptedException {
-        Prepared p = prepare(document, question, maxTokens, caller);
-        return answer(p, submit(p, AnswerSink.WHOLE).answer());
-    }
-
     /**
      * Moderates the question, ingests the document, selects and anonymises the pages and builds the
      * prompt. Everything that can refuse the request happens here, before any answer is streamed.

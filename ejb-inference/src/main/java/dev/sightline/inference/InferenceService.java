@@ -293,6 +293,11 @@ public class InferenceService {
         return batch().running() > 0;
     }
 
+    /** The UTF-8 bytes a token stands for (logprobs spell tokens this way). */
+    public byte[] tokenBytes(int id) {
+        return engine.tokenizer().tokenBytes(id);
+    }
+
     public int defaultMaxNewTokens() {
         return maxNewTokens;
     }

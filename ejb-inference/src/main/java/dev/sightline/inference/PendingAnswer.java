@@ -67,4 +67,13 @@ public final class PendingAnswer {
         audit.accept(requestId, stream);
         return answer;
     }
+
+    /** Finishes the answer for a caller that has gone (it is still moderated and audited); nobody to tell of a failure. */
+    public void finishUnseen() {
+        try {
+            answer();
+        } catch (RuntimeException | InterruptedException ignored) {
+            // a failed generation has no answer to audit
+        }
+    }
 }

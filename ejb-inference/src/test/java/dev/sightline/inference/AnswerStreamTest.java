@@ -126,4 +126,43 @@ class AnswerStreamTest {
         assertTrue(s.cancelled());
         assertEquals("cancelled", s.finish("r1", engineResult("cancelled")).finishReason());
     }
+
+    /** Feeds tokens with logits: token i has id i, and its logits make it the likeliest of four. */
+    private static Answer withLogprobs(AnswerStream s, String... tokens) {
+        for (int i = 0; i < tokens.length && !s.cancelled(); i++) {
+            float[] logits = {0, 0, 0, 0, 0, 0, 0, 0};
+            logits[i] = 2;
+            s.onLogits(i, logits);
+            s.onToken(i, tokens[i]);
+        }
+        return s.finish("r1", engineResult("length"));
+    }
+
+    private static byte[] spell(int id) {
+        return ("t" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void logprobsCoverTheAnswerUpToItsStopAndAreExact() {
+        AnswerStream s = new AnswerStream(new StopSequences(List.of("END")), new StreamingGuard(moderator, 8), AnswerSink.WHOLE, new TokenLogprobs(2), AnswerStreamTest::spell);
+        Answer a = withLogprobs(s, "The ", "sky ", "is blue", "END", "more");
+        List<TokenLogprobs.Entry> e = a.logprobs().entries();
+        assertEquals(3, e.size(), "the tokens of the answer, none from the stop sequence on");
+        double lse = Math.log(Math.exp(2) + 7); // one logit of 2, seven of 0
+        assertEquals(2 - lse, e.get(1).logprob(), 1e-5);
+        assertEquals("t1", new String(e.get(1).bytes()));
+        assertEquals(2, e.get(1).top().size());
+        assertEquals("t1", new String(e.get(1).top().getFirst().bytes()), "the likeliest first");
+        assertEquals(-lse, e.get(1).top().get(1).logprob(), 1e-5);
+    }
+
+    @Test
+    void logprobsAreWithheldWhenModerationChangedTheAnswer() {
+        AnswerStream s = new AnswerStream(StopSequences.NONE, new StreamingGuard(moderator, 8), AnswerSink.WHOLE, new TokenLogprobs(0), AnswerStreamTest::spell);
+        Answer a = withLogprobs(s, "Mail ", "jane.roe@example.com", " now.");
+        assertEquals("Mail <EMAIL_ADDRESS> now.", a.text());
+        assertTrue(a.logprobs().withheld(), "the redacted address must not come back token by token");
+        AnswerStream clean = new AnswerStream(StopSequences.NONE, new StreamingGuard(moderator, 8), AnswerSink.WHOLE, new TokenLogprobs(0), AnswerStreamTest::spell);
+        assertEquals(3, withLogprobs(clean, "All ", "is ", "well.").logprobs().entries().size());
+    }
 }

@@ -137,7 +137,7 @@ public final class Engine implements AutoCloseable {
     /** A generation to drive step by step (the batch scheduler drives many at once). */
     public Generation start(PreparedPrompt p, SamplingParams params, GenerationListener listener) {
         Sampler sampler = new Sampler(params, params.schema() == null ? null
-                : new JsonConstraint(params.schema(), vocabTrie, params.stopIds()));
+                : JsonConstraint.of(params.schema(), vocabTrie, params.stopIds()));
         return new Generation(model, tokenizer, p, params, sampler, listener);
     }
 

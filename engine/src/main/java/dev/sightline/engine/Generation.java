@@ -182,6 +182,30 @@ public final class Generation {
         return keys;
     }
 
+    private boolean sharePrompt;
+
+    /**
+     * Asks the scheduler to offer this sequence's prompt to the prefix cache as soon as it is
+     * prefilled, not when it ends: the other answers to the same prompt (OpenAI's {@code n}) are
+     * started then, and restore it instead of reading the prompt again.
+     */
+    public void sharePromptWhenPrefilled() {
+        sharePrompt = true;
+    }
+
+    public boolean sharesPrompt() {
+        return sharePrompt;
+    }
+
+    /** Offers a copy of the prompt's cache (this sequence's keeps growing) to {@code prefixes}. */
+    public void offerPromptTo(PrefixCache prefixes) {
+        int n = promptTokens();
+        if (!prefilled() || cache == null) return;
+        KvCache copy = model.newCache(n);
+        copy.copyPrefix(cache, n);
+        prefixes.offer(keys(n), copy, promptFactors);
+    }
+
     /** Offers this ended sequence's cache to {@code prefixes} for later prompts that share its beginning. */
     public void offerTo(PrefixCache prefixes) {
         if (cache == null || cache.length() == 0) return;

@@ -88,4 +88,47 @@ class StructuredOutputTest {
             assertTrue(JSON.readTree(r.text()).isObject(), r.text());
         }
     }
+
+    static final String TOOL_CALL = """
+            {"type": "object", "additionalProperties": false, "required": ["tool_calls"],
+             "properties": {"tool_calls": {"type": "array", "minItems": 1, "maxItems": 2, "items":
+               {"type": "object", "additionalProperties": false, "required": ["name", "arguments"],
+                "properties": {"name": {"const": "get_weather"}, "arguments": {"type": "object", "additionalProperties": false,
+                  "required": ["city"], "properties": {"city": {"type": "string", "maxLength": 20}}}}}}}}""";
+
+    /** The token ids whose text starts with '{' (a bias toward them makes the model open a document). */
+    private static java.util.Map<Integer, Double> braceBias(double bias) {
+        java.util.Map<Integer, Double> b = new java.util.HashMap<>();
+        var tok = engine.tokenizer();
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            String t = tok.isSpecial(id) ? null : tok.decode(List.of(id), true);
+            if (t != null && t.stripLeading().startsWith("{")) b.put(id, bias);
+        }
+        return b;
+    }
+
+    private static GenerationResult runAuto(Schema schema, long seed, int budget, java.util.Map<Integer, Double> bias) {
+        PreparedPrompt p = engine.prepare(List.of(new ChatMessage("user", "Call a tool or answer.")), List.of(), 1);
+        SamplingParams params = new SamplingParams(budget, 1.0, null, null, seed, null, new SamplingParams.Adjustments(0, 0, bias))
+                .withSchema(schema.orFreeText());
+        return engine.generate(p, params, GenerationListener.NONE);
+    }
+
+    @Test
+    void underToolChoiceAutoAnAnswerThatOpensADocumentIsAWholeCallAndAnyOtherIsFree() throws Exception {
+        Schema call = Schema.compile(JSON.readTree(TOOL_CALL));
+        var toward = braceBias(100);
+        var away = braceBias(-100);
+        for (long seed = 1; seed <= 8; seed++) {
+            // Pushed toward '{': the answer commits to the document, and the document is whole and valid.
+            GenerationResult r = runAuto(call, seed, 60, toward);
+            assertTrue(r.text().stripLeading().startsWith("{"), r.text());
+            assertEquals("stop", r.finishReason(), "seed " + seed + ": " + r.text());
+            assertTrue(JsonConstraint.matches(call, r.text().strip()), "seed " + seed + ": " + r.text());
+            // Pushed away: free text, which the constraint leaves alone (it runs to its budget or its end).
+            GenerationResult free = runAuto(call, seed, 20, away);
+            assertTrue(!free.text().stripLeading().startsWith("{"), free.text());
+            assertTrue(free.generatedIds().size() > 1, "free text is not cut short: " + free.text());
+        }
+    }
 }

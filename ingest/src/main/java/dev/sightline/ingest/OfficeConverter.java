@@ -21,6 +21,9 @@ import java.util.stream.Stream;
  * Word processing, spreadsheet and OpenDocument files (and decks with charts/SmartArt) to PDF with
  * LibreOffice headless in its own process: JODConverter manages that process (start, task timeout,
  * restart), with a one-shot {@code soffice} process (own profile, hard timeout, killed) as the retry.
+ * Both start from the same hardened profile ({@code office-registrymodifications.xcu}): documents come
+ * from strangers, so no external link is resolved (LibreOffice would fetch a linked image while
+ * converting) and no macro runs. The worker that calls this has a cleared environment.
  * Without LibreOffice installed these formats are refused with a message that says what to install.
  */
 final class OfficeConverter {
@@ -51,6 +54,7 @@ final class OfficeConverter {
             LocalOfficeManager m = LocalOfficeManager.builder()
                     .officeHome(Path.of(soffice).toRealPath().getParent().getParent().toFile())
                     .portNumbers(port)
+                    .templateProfileDir(hardenedProfile(Files.createTempDirectory("sightline-office-template-")).toFile())
                     .processTimeout(30_000L)
                     .taskExecutionTimeout(limits.timeout().toMillis())
                     .maxTasksPerProcess(50) // a fresh process now and then, whatever documents left behind
@@ -102,14 +106,25 @@ final class OfficeConverter {
         return pdf;
     }
 
-    /** One soffice process for one document: own profile directory, hard timeout, killed on expiry. */
-    private static byte[] convertOnce(String soffice, byte[] bytes, String extension, IngestLimits limits) {
+    /** Writes the hardened LibreOffice profile (its {@code user/registrymodifications.xcu}) into {@code dir}. */
+    static Path hardenedProfile(Path dir) throws IOException {
+        Path user = Files.createDirectories(dir.resolve("user"));
+        try (var in = OfficeConverter.class.getResourceAsStream("office-registrymodifications.xcu")) {
+            if (in == null) throw new IOException("office-registrymodifications.xcu is missing from the ingest jar");
+            Files.copy(in, user.resolve("registrymodifications.xcu"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return dir;
+    }
+
+    /** One soffice process for one document: own hardened profile, hard timeout, killed on expiry. */
+    static byte[] convertOnce(String soffice, byte[] bytes, String extension, IngestLimits limits) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("sightline-office-");
             Path in = dir.resolve("document." + extension);
             Files.write(in, bytes);
-            ProcessBuilder pb = new ProcessBuilder(soffice, "-env:UserInstallation=file://" + dir.resolve("profile"), "--headless", "--norestore",
+            Path profile = hardenedProfile(dir.resolve("profile"));
+            ProcessBuilder pb = new ProcessBuilder(soffice, "-env:UserInstallation=" + profile.toUri(), "--headless", "--norestore",
                     "--nolockcheck", "--convert-to", "pdf", "--outdir", dir.toString(), in.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("soffice.log").toFile());
             Process p = pb.start();

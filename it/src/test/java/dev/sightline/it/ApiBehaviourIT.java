@@ -166,6 +166,63 @@ class ApiBehaviourIT extends DeployedEar {
         assertTrue(batch.path("kv_bytes_budget").asLong() > 0, batch.toString());
     }
 
+    @Test
+    void aStreamsFirstTokensArriveWhileItIsStillGenerating() throws Exception {
+        // Jersey held back the first 8 KiB of a response (about thirty events) to compute a length.
+        String body = "{\"stream\": true, \"max_tokens\": 300, \"temperature\": 1.0, \"seed\": 7, \"messages\": [{\"role\": \"user\", \"content\": \"Write a long story.\"}]}";
+        URI u = URI.create(Http.BASE);
+        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
+            sock.setSoTimeout(30_000);
+            sock.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] first = new byte[1 << 16];
+            int n = sock.getInputStream().read(first);
+            String head = new String(first, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            // Each event is flushed as it is made: the first read holds the head and the first events,
+            // not Jersey's 8 KiB buffer (which took about thirty tokens to fill).
+            assertTrue(n < 4096, "the first read brought " + n + " bytes");
+            JsonNode now = Http.get("/api/status").json();
+            assertTrue(now.path("busy").asBoolean(), "the first events arrived while the engine was still generating: " + now);
+        }
+        idleStatus();
+    }
+
+    @Test
+    void aClientThatWaitsForTheWholeAnswerAndLeavesCancelsItsGenerationToo() throws Exception {
+        // The test server's heartbeat is 1 s (SIGHTLINE_REQUEST_HEARTBEAT_SECONDS): once the engine has
+        // started and the answer takes longer, the 200 is sent and a space follows every second.
+        JsonNode before = idleStatus();
+        String body = "{\"max_tokens\": 512, \"temperature\": 1.0, \"seed\": 5, \"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}]}";
+        URI u = URI.create(Http.BASE);
+        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
+            sock.setSoTimeout(30_000);
+            String req = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+            sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sock.getOutputStream().flush();
+            var in = sock.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
+            assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+            int first = in.read();
+            if (head.toString().toLowerCase().contains("transfer-encoding: chunked")) {
+                while (first != '\n') first = in.read(); // the chunk's size line
+                first = in.read();
+            }
+            assertEquals(' ', (char) first, "the body starts with the heartbeat, not the answer: the generation is still running");
+        } // gone, long before 512 tokens
+        JsonNode after = idleStatus();
+        assertEquals(before.path("cancelled_requests").asLong() + 1, after.path("cancelled_requests").asLong(), after.toString());
+        long generated = after.path("generated_tokens").asLong() - before.path("generated_tokens").asLong();
+        assertTrue(generated < 512, "the abandoned generation made " + generated + " of its 512 tokens");
+        // An honest client of a long answer reads the JSON after the spaces.
+        Http.Reply r = Http.postJson("/v1/chat/completions", body.replace("\"seed\": 5", "\"seed\": 6"));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("chat.completion", r.json().path("object").asText(), r.body());
+    }
+
     /** /api/status once nothing runs or waits (polled at most 600 times, 100 ms apart). */
     static JsonNode idleStatus() throws Exception {
         for (int i = 0; i < 600; i++) {

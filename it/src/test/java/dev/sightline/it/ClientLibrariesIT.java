@@ -175,4 +175,108 @@ class ClientLibrariesIT extends DeployedEar {
         ChatResponse r = done.get(2, TimeUnit.MINUTES);
         assertEquals(partial.toString(), r.aiMessage().text());
     }
+
+    /** A tool as the OpenAI SDK's helper describes it: the class name is the function, its public fields the arguments. */
+    @com.fasterxml.jackson.annotation.JsonClassDescription("The weather now in a city")
+    public static class GetWeather {
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("the city")
+        public String city;
+    }
+
+    @Test
+    void openAiSdkToolCallsParseAndTheirResultsGoBack() {
+        for (long seed = 1; seed <= 3; seed++) {
+            ChatCompletionCreateParams ask = ChatCompletionCreateParams.builder().model("phi-3.5-vision-instruct")
+                    .addUserMessage("What is the weather in Oslo?").addTool(GetWeather.class)
+                    .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED)
+                    .maxCompletionTokens(60).temperature(1.0).seed(seed).build();
+            ChatCompletion c = openai(Http.KEY).chat().completions().create(ask);
+            ChatCompletion.Choice choice = c.choices().getFirst();
+            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), "seed " + seed);
+            var call = choice.message().toolCalls().orElseThrow().getFirst().asFunction();
+            assertEquals("GetWeather", call.function().name());
+            GetWeather args = call.function().arguments(GetWeather.class); // parses and validates against the class's schema
+            assertTrue(args.city != null, "seed " + seed + ": " + call.function().arguments());
+            // The call and its result go back; the model answers (tool_choice none: no tools offered now).
+            ChatCompletion answer = openai(Http.KEY).chat().completions().create(ask.toBuilder()
+                    .addMessage(choice.message())
+                    .addMessage(com.openai.models.chat.completions.ChatCompletionToolMessageParam.builder().toolCallId(call.id()).content("4 C and rain").build())
+                    .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.NONE).maxCompletionTokens(8).build());
+            assertTrue(answer.choices().getFirst().message().content().isPresent());
+            ChatCompletion without = openai(Http.KEY).chat().completions().create(ask.toBuilder()
+                    .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.NONE).maxCompletionTokens(1).build());
+            assertTrue(answer.usage().orElseThrow().promptTokens() > without.usage().orElseThrow().promptTokens() + 10, "the call and its result are in the prompt");
+        }
+        // Streamed as OpenAI streams calls: the SDK's accumulator rebuilds the same kind of call.
+        var acc = com.openai.helpers.ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> s = openai(Http.KEY).chat().completions().createStreaming(ChatCompletionCreateParams.builder()
+                .model("phi-3.5-vision-instruct").addUserMessage("Weather in Oslo?").addTool(GetWeather.class)
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED).maxCompletionTokens(60).seed(9L).temperature(1.0).build())) {
+            s.stream().forEach(acc::accumulate);
+        }
+        ChatCompletion.Choice streamed = acc.chatCompletion().choices().getFirst();
+        assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, streamed.finishReason());
+        assertTrue(streamed.message().toolCalls().orElseThrow().getFirst().asFunction().function().arguments(GetWeather.class).city != null);
+    }
+
+    /** A LangChain4j tool: the @Tool method's signature is the function's schema. */
+    public static class WeatherTools {
+        @dev.langchain4j.agent.tool.Tool("The weather now in a city")
+        public String weather(@dev.langchain4j.agent.tool.P("the city") String city) {
+            return "4 C and rain in " + city;
+        }
+    }
+
+    @Test
+    void langChain4jToolSpecificationsAreCalledAndAnswered() throws Exception {
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(BASE).apiKey(Http.KEY).modelName("phi-3.5-vision-instruct")
+                .maxTokens(60).temperature(1.0).seed(4).timeout(Duration.ofMinutes(2)).maxRetries(0).build();
+        var tools = dev.langchain4j.agent.tool.ToolSpecifications.toolSpecificationsFrom(WeatherTools.class);
+        UserMessage question = UserMessage.from("What is the weather in Oslo?");
+        ChatResponse r = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder().messages(question)
+                .toolSpecifications(tools).toolChoice(dev.langchain4j.model.chat.request.ToolChoice.REQUIRED).build());
+        assertTrue(r.aiMessage().hasToolExecutionRequests(), r.aiMessage().toString());
+        var call = r.aiMessage().toolExecutionRequests().getFirst();
+        assertEquals("weather", call.name());
+        // The one parameter, named as the compiled class names it (arg0 without -parameters).
+        var args = Http.JSON.readTree(call.arguments());
+        assertEquals(1, args.size(), call.arguments());
+        String city = args.elements().next().asText(null);
+        assertTrue(city != null, call.arguments());
+        ChatResponse answer = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder()
+                .messages(question, r.aiMessage(), dev.langchain4j.data.message.ToolExecutionResultMessage.from(call, new WeatherTools().weather(city)))
+                .toolSpecifications(tools).toolChoice(dev.langchain4j.model.chat.request.ToolChoice.AUTO).build());
+        assertTrue(answer.aiMessage().text() != null || answer.aiMessage().hasToolExecutionRequests(), "an answer or another call");
+    }
+
+    @Test
+    void openAiSdkLogprobsSpellTheAnswerAndRankTheAlternatives() throws Exception {
+        ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model("phi-3.5-vision-instruct")
+                .addUserMessage("Name three rivers.").maxCompletionTokens(10).logprobs(true).topLogprobs(3).build();
+        ChatCompletion c = openai(Http.KEY).chat().completions().create(p);
+        var choice = c.choices().getFirst();
+        var content = choice.logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(c.usage().orElseThrow().completionTokens(), content.size(), "one entry per generated token");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (var t : content) {
+            for (long b : t.bytes().orElseThrow()) bytes.write((int) b);
+            assertTrue(t.logprob() <= 0, t.toString());
+            assertEquals(3, t.topLogprobs().size());
+            // Greedy: the token picked is the likeliest, and the list is ranked.
+            assertEquals(t.token(), t.topLogprobs().getFirst().token());
+            assertEquals(t.logprob(), t.topLogprobs().getFirst().logprob(), 1e-4);
+            assertTrue(t.topLogprobs().get(1).logprob() <= t.topLogprobs().getFirst().logprob());
+        }
+        assertEquals(choice.message().content().orElseThrow().strip(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8).strip(), "the tokens spell the answer");
+        // Streamed: the accumulated chunks carry the same log-probabilities.
+        var acc = com.openai.helpers.ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> s = openai(Http.KEY).chat().completions().createStreaming(p)) {
+            s.stream().forEach(acc::accumulate);
+        }
+        var streamed = acc.chatCompletion().choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(content.stream().map(t -> t.logprob()).toList(), streamed.stream().map(t -> t.logprob()).toList());
+        // Asked for wrongly: 400 naming the field.
+        BadRequestException e = assertThrows(BadRequestException.class, () -> openai(Http.KEY).chat().completions().create(p.toBuilder().logprobs(false).build()));
+        assertTrue(e.getMessage().contains("top_logprobs"), e.getMessage());
+    }
 }

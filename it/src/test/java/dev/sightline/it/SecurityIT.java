@@ -32,6 +32,8 @@ class SecurityIT extends DeployedEar {
     static final int MAX_BYTES = 4_000_000;
     /** The server's default sightline.request.max-text-chars. */
     static final int MAX_TEXT_CHARS = 200_000;
+    /** The health listener's port: scripts/payara-prepare.sh's default, as the server's sightline.health.port. */
+    static final int HEALTH_PORT = 8081;
 
     /** A raw HTTP/1.1 exchange: the status code and the body the server answered (Connection: close). */
     record Raw(int status, String head, String body) {}
@@ -171,6 +173,59 @@ class SecurityIT extends DeployedEar {
             }
         } finally {
             for (Socket s : stalled) s.close();
+        }
+    }
+
+    @Test
+    void uploadsReadOnAWorkerAreFewAndEnd() throws Exception {
+        // A request that offers an upgrade (Java's HttpClient offers h2c on its first request over
+        // http://) has its body read on a worker. Ten stalled ones: at most eight are read at once
+        // (sightline.request.max-blocking-reads), the rest get 503 at once, and every read ends with
+        // 408 instead of holding its worker for good. An upgrade nobody serves keeps the answers HTTP/1.1.
+        List<Socket> uploads = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < 10; i++) {
+                Socket s = new Socket(BASE.getHost(), BASE.getPort());
+                s.setSoTimeout(120_000);
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY + "\r\n"
+                        + "Connection: Upgrade\r\nUpgrade: sightline-test\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"messages\"")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                uploads.add(s);
+                Thread.sleep(200);
+            }
+            assertEquals(200, Http.get("/v1/models").status(), "the API answers beside them");
+            List<Integer> statuses = new ArrayList<>();
+            for (Socket s : uploads) statuses.add(read(s.getInputStream()).status());
+            assertEquals(2, statuses.stream().filter(c -> c == 503).count(), "beyond eight at once: 503, got " + statuses);
+            assertEquals(8, statuses.stream().filter(c -> c == 408).count(), "each stalled read ends: " + statuses);
+            assertTrue(System.nanoTime() - t0 < 90e9, "every read ended within 90 s");
+        } finally {
+            for (Socket s : uploads) s.close();
+        }
+    }
+
+    @Test
+    void healthHasAListenerOfItsOwnThatServesNothingElse() throws Exception {
+        String health = "http://" + BASE.getHost() + ":" + HEALTH_PORT;
+        HttpResponse<String> ready = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(health + "/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("\"UP\""), ready.body());
+        HttpResponse<String> metrics = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(health + "/metrics?scope=application")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("sightline"), "the application's metrics are scraped here too");
+        for (String path : List.of("/v1/models", "/api/status", "/")) {
+            HttpResponse<String> api = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(health + path)).header("Authorization", "Bearer " + Http.KEY)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, api.statusCode(), path + ": " + api.body());
+        }
+        try (Socket s = new Socket(BASE.getHost(), HEALTH_PORT)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(post("/v1/chat/completions", Http.KEY, HELLO).getBytes(StandardCharsets.UTF_8));
+            assertEquals(404, read(s.getInputStream()).status(), "no chat on the health port");
         }
     }
 

@@ -2,12 +2,12 @@ package dev.sightline.web;
 
 import dev.sightline.inference.AnonymizedImage;
 import dev.sightline.inference.Answer;
-import dev.sightline.inference.AnswerSink;
 import dev.sightline.inference.ChatCommand;
 import dev.sightline.inference.ChatPipeline;
 import dev.sightline.inference.GenerateResponse;
 import dev.sightline.inference.InferenceService;
 import dev.sightline.inference.PendingAnswer;
+import dev.sightline.inference.TokenLogprobs;
 import dev.sightline.inference.safety.ModerationReport;
 import dev.sightline.inference.safety.Policy;
 import jakarta.ejb.EJB;
@@ -25,6 +25,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -51,6 +52,9 @@ public class ChatCompletionsResource {
     RemoteImages remoteImages;
 
     @Inject
+    WholeAnswers wholeAnswers;
+
+    @Inject
     @ConfigProperty(name = "sightline.request.max-images", defaultValue = "16")
     int maxImages;
 
@@ -68,19 +72,24 @@ public class ChatCompletionsResource {
         }
         JsonObject req = body.asJsonObject();
         var limits = new ChatRequestParser.Limits(inference.defaultMaxNewTokens(), maxImages, maxTextChars);
-        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req).by(Caller.of(http).id());
+        Tools tools = Tools.of(req);
+        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req, tools).by(Caller.of(http).id());
         JsonObject ext = req.get("sightline") instanceof JsonObject e ? e : JsonValue.EMPTY_JSON_OBJECT;
         boolean returnImages = ext.getBoolean("return_images", false);
         boolean includeUsage = req.get("stream_options") instanceof JsonObject so && so.getBoolean("include_usage", false);
         try {
             if (req.get("stream") == JsonValue.TRUE) {
                 SseAnswer sse = new SseAnswer();
-                return sse.respond(pipeline.submit(cmd, sse), new Chunks(returnImages, includeUsage));
+                return sse.respond(pipeline.submit(cmd, sse), new Chunks(returnImages, includeUsage, tools));
             }
-            PendingAnswer pending = pipeline.submit(cmd, AnswerSink.WHOLE);
-            Answer answer = pending.answer();
-            measure(answer);
-            return json(pending, answer, returnImages);
+            WholeAnswer whole = wholeAnswers.sink(true);
+            PendingAnswer pending = pipeline.submit(cmd, whole);
+            Response r = whole.respond(pending, answer -> {
+                measure(answer);
+                return json(pending, answer, returnImages, tools);
+            });
+            if (inference.embeddedModel()) r = Response.fromResponse(r).header("X-Sightline-Warning", "embedded tiny random model: answers are noise").build();
+            return r;
         } catch (RuntimeException e) {
             metrics.outcome(outcomeOf(e));
             throw e;
@@ -99,24 +108,63 @@ public class ChatCompletionsResource {
         if (r.decodeMs() > 0) metrics.tokensPerSecond(r.completionTokens() / (r.decodeMs() / 1000));
     }
 
-    private Response json(PendingAnswer p, Answer a, boolean returnImages) {
+    private JsonObject json(PendingAnswer p, Answer a, boolean returnImages, Tools tools) {
         GenerateResponse r = a.generation();
-        JsonObject out = Json.createObjectBuilder()
+        List<Tools.Call> calls = tools == null ? null : tools.calls(a.text());
+        JsonObjectBuilder message = Json.createObjectBuilder().add("role", "assistant");
+        if (calls == null) message.add("content", a.text());
+        else message.add("content", JsonValue.NULL).add("tool_calls", toolCalls(calls, false));
+        return Json.createObjectBuilder()
                 .add("id", "chatcmpl-" + p.requestId())
                 .add("object", "chat.completion")
                 .add("created", System.currentTimeMillis() / 1000)
                 .add("model", r.model())
                 .add("choices", Json.createArrayBuilder().add(Json.createObjectBuilder()
                         .add("index", 0)
-                        .add("message", Json.createObjectBuilder().add("role", "assistant").add("content", a.text()))
-                        .add("logprobs", JsonValue.NULL)
-                        .add("finish_reason", finishReason(a.finishReason()))))
+                        .add("message", message)
+                        .add("logprobs", logprobs(a))
+                        .add("finish_reason", calls != null ? "tool_calls" : finishReason(a.finishReason()))))
                 .add("usage", usage(r))
-                .add("sightline", extension(p, r, a.output(), returnImages))
+                .add("sightline", withheld(extension(p, r, a.output(), returnImages), a))
                 .build();
-        Response.ResponseBuilder rb = Response.ok(out, MediaType.APPLICATION_JSON_TYPE).header("X-Request-Id", p.requestId());
-        if (r.embeddedModel()) rb.header("X-Sightline-Warning", "embedded tiny random model: answers are noise");
-        return rb.build();
+    }
+
+    /** Says why logprobs that were asked for are null. */
+    private static JsonObjectBuilder withheld(JsonObjectBuilder ext, Answer a) {
+        if (a.logprobs() != null && a.logprobs().withheld()) ext.add("logprobs_withheld", "output moderation changed the answer; its tokens are not shown");
+        return ext;
+    }
+
+    /** OpenAI's logprobs object (null when not asked for, or withheld because moderation changed the text). */
+    private static JsonValue logprobs(Answer a) {
+        if (a.logprobs() == null || a.logprobs().withheld()) return JsonValue.NULL;
+        JsonArrayBuilder content = Json.createArrayBuilder();
+        for (TokenLogprobs.Entry e : a.logprobs().entries()) {
+            JsonArrayBuilder top = Json.createArrayBuilder();
+            for (TokenLogprobs.Alternative alt : e.top()) top.add(token(alt.bytes(), alt.logprob()));
+            content.add(token(e.bytes(), e.logprob()).add("top_logprobs", top));
+        }
+        return Json.createObjectBuilder().add("content", content).addNull("refusal").build();
+    }
+
+    private static JsonObjectBuilder token(byte[] bytes, float logprob) {
+        JsonArrayBuilder b = Json.createArrayBuilder();
+        for (byte x : bytes) b.add(x & 0xff);
+        return Json.createObjectBuilder().add("token", new String(bytes, java.nio.charset.StandardCharsets.UTF_8))
+                .add("logprob", Float.isFinite(logprob) ? logprob : -9999f).add("bytes", b);
+    }
+
+    /** OpenAI's tool_calls entries (each streamed whole, with its index). */
+    private static JsonArrayBuilder toolCalls(List<Tools.Call> calls, boolean streamed) {
+        JsonArrayBuilder out = Json.createArrayBuilder();
+        for (int i = 0; i < calls.size(); i++) {
+            Tools.Call c = calls.get(i);
+            JsonObjectBuilder b = Json.createObjectBuilder();
+            if (streamed) b.add("index", i);
+            out.add(b.add("id", c.id()).add("type", "function")
+                    .add("function", Json.createObjectBuilder().add("name", c.name()).add("arguments", c.arguments())));
+        }
+        return out;
     }
 
     /** OpenAI's finish reasons: a cancelled answer (client gone) reads as stopped. */
@@ -162,12 +210,17 @@ public class ChatCompletionsResource {
     private final class Chunks implements SseAnswer.Events {
         private final boolean returnImages;
         private final boolean includeUsage;
+        private final Tools tools;
         private final long created = System.currentTimeMillis() / 1000;
+        private final StringBuilder held = new StringBuilder(); // with tools: text that may still become a call
+        private boolean holding;
         private String id;
 
-        Chunks(boolean returnImages, boolean includeUsage) {
+        Chunks(boolean returnImages, boolean includeUsage, Tools tools) {
             this.returnImages = returnImages;
             this.includeUsage = includeUsage;
+            this.tools = tools;
+            this.holding = tools != null;
         }
 
         @Override
@@ -176,20 +229,39 @@ public class ChatCompletionsResource {
             return List.of(chunk(Json.createObjectBuilder().add("role", "assistant").add("content", ""), null));
         }
 
+        /** With tools, text is held until its first visible character shows it is not a call ('{'). */
         @Override
         public JsonObject delta(String text) {
-            return chunk(Json.createObjectBuilder().add("content", text), null);
+            if (!holding) return chunk(Json.createObjectBuilder().add("content", text), null);
+            held.append(text);
+            String visible = held.toString().stripLeading();
+            if (visible.isEmpty() || visible.charAt(0) == '{') return null;
+            holding = false;
+            String all = held.toString();
+            held.setLength(0);
+            return chunk(Json.createObjectBuilder().add("content", all), null);
         }
 
         @Override
         public List<JsonObject> closing(PendingAnswer p, Answer a) {
             measure(a);
-            JsonObject last = Json.createObjectBuilder(chunk(Json.createObjectBuilder(), finishReason(a.finishReason())))
-                    .add("sightline", extension(p, a.generation(), a.output(), returnImages)).build();
-            if (!includeUsage) return List.of(last);
+            List<JsonObject> out = new ArrayList<>();
+            List<Tools.Call> calls = holding ? tools.calls(a.text()) : null;
+            if (calls != null) out.add(chunk(Json.createObjectBuilder().add("tool_calls", toolCalls(calls, true)), null));
+            else if (!held.isEmpty()) out.add(chunk(Json.createObjectBuilder().add("content", held.toString()), null));
+            JsonValue lp = logprobs(a);
+            if (lp != JsonValue.NULL) { // the whole answer's, once it is final (moderation may still withhold them)
+                JsonObject c = chunk(Json.createObjectBuilder(), null);
+                JsonObject choice = Json.createObjectBuilder(c.getJsonArray("choices").getJsonObject(0)).add("logprobs", lp).build();
+                out.add(Json.createObjectBuilder(c).add("choices", Json.createArrayBuilder().add(choice)).build());
+            }
+            out.add(Json.createObjectBuilder(chunk(Json.createObjectBuilder(), calls != null ? "tool_calls" : finishReason(a.finishReason())))
+                    .add("sightline", withheld(extension(p, a.generation(), a.output(), returnImages), a)).build());
+            if (!includeUsage) return out;
             JsonObject usage = Json.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk").add("created", created)
                     .add("model", a.generation().model()).add("choices", Json.createArrayBuilder()).add("usage", usage(a.generation())).build();
-            return List.of(last, usage);
+            out.add(usage);
+            return out;
         }
 
         @Override

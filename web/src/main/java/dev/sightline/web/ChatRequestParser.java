@@ -50,11 +50,17 @@ public final class ChatRequestParser {
 
     /** Fields honoured below. */
     private static final Set<String> HONOURED = Set.of("messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed",
-            "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "response_format", "sightline");
+            "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "response_format", "sightline",
+            "tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs");
     /** Fields that change nothing here and are accepted as such (the model is the one loaded; see the README). */
-    private static final Set<String> ACCEPTED = Set.of("model", "user", "metadata", "store", "service_tier", "parallel_tool_calls");
+    private static final Set<String> ACCEPTED = Set.of("model", "user", "metadata", "store", "service_tier");
 
     public ChatCommand parse(JsonObject body) {
+        return parse(body, Tools.of(body));
+    }
+
+    /** @param tools the request's tools ({@link Tools#of}), or null */
+    public ChatCommand parse(JsonObject body, Tools tools) {
         for (String field : body.keySet()) {
             if (HONOURED.contains(field) || ACCEPTED.contains(field) || isDefault(field, body.get(field))) continue;
             throw ApiException.badRequest(unsupported(field), field);
@@ -66,15 +72,21 @@ public final class ChatRequestParser {
         checkSize(msgs.asJsonArray());
         List<ChatMessage> messages = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
+        Map<String, String> callNames = new HashMap<>(); // tool call id → function, from the assistant turns
         for (JsonValue v : msgs.asJsonArray()) {
             if (v.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("each message must be an object", "messages");
             JsonObject m = v.asJsonObject();
             String role = string(m, "role");
             if (role == null) throw ApiException.badRequest("a message has no 'role'", "messages");
             if (role.equals("developer")) role = "system";
-            if (!role.matches("system|user|assistant")) throw ApiException.badRequest("unsupported role '" + role + "'", "messages");
+            if (!role.matches("system|user|assistant|tool")) throw ApiException.badRequest("unsupported role '" + role + "'", "messages");
             JsonValue content = m.get("content");
             StringBuilder text = new StringBuilder();
+            if (role.equals("assistant") && m.get("tool_calls") instanceof JsonArray calls && !calls.isEmpty()) {
+                if (content instanceof JsonString s && !s.getString().isBlank()) text.append(s.getString()).append('\n');
+                messages.add(new ChatMessage("assistant", text + Tools.callsAsText(calls, callNames)));
+                continue;
+            }
             if (content instanceof JsonString s) {
                 text.append(s.getString());
             } else if (content != null && content.getValueType() == JsonValue.ValueType.ARRAY) {
@@ -101,7 +113,29 @@ public final class ChatRequestParser {
             if (t.matches("(?s).*<\\|image_\\d+\\|>.*") && content instanceof JsonString) {
                 throw ApiException.badRequest("image tags in text are reserved; send images as image_url parts", "messages");
             }
+            if (role.equals("tool")) {
+                if (t.contains("<|image_")) throw ApiException.badRequest("a tool result carries text only", "messages");
+                String id = string(m, "tool_call_id");
+                String result = Tools.resultAsText(id, id == null ? null : callNames.get(id), t);
+                ChatMessage last = messages.isEmpty() ? null : messages.getLast();
+                if (last != null && last.role().equals("user") && last.content().startsWith("Tool result")) {
+                    messages.set(messages.size() - 1, new ChatMessage("user", last.content() + "\n\n" + result)); // results of one turn's calls together
+                } else {
+                    messages.add(new ChatMessage("user", result));
+                }
+                continue;
+            }
             messages.add(new ChatMessage(role, t));
+        }
+        if (tools != null) {
+            if (body.get("response_format") instanceof JsonObject rf && !"text".equals(rf.getString("type", ""))) {
+                throw ApiException.badRequest("response_format and tools together are not supported: the answer is either a tool call or the format", "response_format");
+            }
+            if (!messages.isEmpty() && messages.getFirst().role().equals("system")) {
+                messages.set(0, new ChatMessage("system", messages.getFirst().content() + tools.instructions()));
+            } else {
+                messages.addFirst(new ChatMessage("system", tools.instructions().strip()));
+            }
         }
         Long maxTokens = integer(body, "max_completion_tokens", 1, limits.maxTokens());
         if (maxTokens == null) maxTokens = integer(body, "max_tokens", 1, limits.maxTokens());
@@ -123,21 +157,26 @@ public final class ChatRequestParser {
             numCrops = n == null ? null : n.intValue();
         }
         SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments)
-                .withSchema(responseFormat(body.get("response_format")));
-        return new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
+                .withSchema(tools != null ? tools.schema() : responseFormat(body.get("response_format")));
+        ChatCommand cmd = new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
+        JsonValue logprobs = body.get("logprobs");
+        if (logprobs != null && logprobs != JsonValue.NULL && logprobs != JsonValue.TRUE && logprobs != JsonValue.FALSE) {
+            throw ApiException.badRequest("'logprobs' must be a boolean", "logprobs");
+        }
+        Long top = integer(body, "top_logprobs", 0, 20);
+        if (top != null && logprobs != JsonValue.TRUE) throw ApiException.badRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+        return logprobs == JsonValue.TRUE ? cmd.withLogprobs(top == null ? 0 : top.intValue()) : cmd;
     }
 
     /**
      * A field not honoured is still fine at its default (n 1, logprobs false, a text response format,
-     * no tools): a client that states the default gets what it asked for.
+     * no functions): a client that states the default gets what it asked for.
      */
     private static boolean isDefault(String field, JsonValue v) {
         return switch (field) {
             case "n" -> v instanceof JsonNumber n && n.isIntegral() && n.longValue() == 1;
-            case "logprobs" -> v == JsonValue.FALSE || v == JsonValue.NULL;
-            case "top_logprobs" -> v == JsonValue.NULL;
-            case "tools", "functions" -> v == JsonValue.NULL || v instanceof jakarta.json.JsonArray a && a.isEmpty();
-            case "tool_choice", "function_call" -> v == JsonValue.NULL || v instanceof JsonString s && s.getString().equals("none");
+            case "functions" -> v == JsonValue.NULL || v instanceof jakarta.json.JsonArray a && a.isEmpty();
+            case "function_call" -> v == JsonValue.NULL || v instanceof JsonString s && s.getString().equals("none");
             default -> false;
         };
     }
@@ -145,8 +184,7 @@ public final class ChatRequestParser {
     private static String unsupported(String field) {
         return switch (field) {
             case "n" -> "n > 1 is not supported: send one request per completion";
-            case "logprobs", "top_logprobs" -> "'" + field + "' is not supported yet";
-            case "tools", "functions", "tool_choice", "function_call" -> "tool calling is not supported yet ('" + field + "')";
+            case "functions", "function_call" -> "'" + field + "' is OpenAI's deprecated form: send 'tools' and 'tool_choice'";
             default -> "unknown or unsupported field '" + field + "'";
         };
     }

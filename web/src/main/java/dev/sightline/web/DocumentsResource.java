@@ -36,6 +36,9 @@ public class DocumentsResource {
     @EJB
     InferenceService inference;
 
+    @jakarta.inject.Inject
+    WholeAnswers wholeAnswers;
+
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
@@ -72,7 +75,10 @@ public class DocumentsResource {
         if (maxTokens < 1 || maxTokens > inference.defaultMaxNewTokens()) throw ApiException.badRequest("max_tokens must be between 1 and " + inference.defaultMaxNewTokens(), "max_tokens");
         String caller = Caller.of(http).id();
         if (stream) return stream(documents.prepare(doc, question, maxTokens, caller), returnImages);
-        return Response.ok(json(documents.ask(doc, question, maxTokens, caller), returnImages), MediaType.APPLICATION_JSON_TYPE).build();
+        DocumentService.Prepared prepared = documents.prepare(doc, question, maxTokens, caller);
+        WholeAnswer whole = wholeAnswers.sink(false);
+        boolean withImages = returnImages;
+        return whole.respond(documents.submit(prepared, whole), a -> json(documents.answer(prepared, a), withImages));
     }
 
     private static JsonObject json(DocumentService.DocumentAnswer d, boolean returnImages) {

@@ -4,7 +4,6 @@ import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.AnonymizedImage;
 import dev.sightline.inference.Answer;
-import dev.sightline.inference.AnswerSink;
 import dev.sightline.inference.ChatCommand;
 import dev.sightline.inference.ChatPipeline;
 import dev.sightline.inference.InferenceService;
@@ -21,6 +20,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,11 +47,14 @@ public class ImagesResource {
     @ConfigProperty(name = "sightline.request.max-images", defaultValue = "16")
     int maxImages;
 
+    @Inject
+    WholeAnswers wholeAnswers;
+
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Describe uploaded images (parts 'image', repeatable, and optional 'prompt', 'max_tokens')")
-    public JsonObject describe(List<EntityPart> parts, @Context HttpServletRequest http) throws IOException, InterruptedException {
+    public Response describe(List<EntityPart> parts, @Context HttpServletRequest http) throws IOException, InterruptedException {
         List<byte[]> images = new ArrayList<>();
         String prompt = null;
         Integer maxTokens = null;
@@ -83,8 +86,12 @@ public class ImagesResource {
         // Model card: num_crops 16 for a single image, 4 for several.
         ChatCommand cmd = new ChatCommand(List.of(new ChatMessage("user", content.toString())), images, images.size() == 1 ? 16 : 4,
                 SamplingParams.greedy(max), StopSequences.NONE, Caller.of(http).id());
-        PendingAnswer pending = pipeline.submit(cmd, AnswerSink.WHOLE);
-        Answer a = pending.answer();
+        WholeAnswer whole = wholeAnswers.sink(false);
+        PendingAnswer pending = pipeline.submit(cmd, whole);
+        return whole.respond(pending, a -> json(pending, a));
+    }
+
+    private static JsonObject json(PendingAnswer pending, Answer a) {
         JsonArrayBuilder faces = Json.createArrayBuilder();
         for (AnonymizedImage img : pending.images()) faces.add(img.faces().size());
         var b = Json.createObjectBuilder()

@@ -23,6 +23,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,8 +47,9 @@ import java.nio.charset.Charset;
  *   <li>bodies being read or held share {@code sightline.request.buffered-bytes} of memory; a body
  *       that does not fit is answered 503 with Retry-After.</li>
  * </ul>
- * HTTP/2 requests (and h2c upgrades) are the exception: the application reads them on its worker,
- * with the size limit and the declared length enforced but no deadline (see {@code doFilter}).
+ * Requests offering an upgrade, and HTTP/2 where a deployer turns it on, are read on the worker
+ * instead, under the same limits and at most {@code sightline.request.max-blocking-reads} at once
+ * (see {@code doFilter}).
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true, dispatcherTypes = {DispatcherType.REQUEST, DispatcherType.ASYNC})
 public class RequestBodyFilter implements Filter {
@@ -73,10 +75,20 @@ public class RequestBodyFilter implements Filter {
     @ConfigProperty(name = "sightline.request.buffered-bytes", defaultValue = "536870912")
     long bufferBudget;
 
+    @Inject
+    @ConfigProperty(name = "sightline.request.max-blocking-reads", defaultValue = "8")
+    int maxBlockingReads;
+
     @Resource
     ManagedScheduledExecutorService timer;
 
     private final AtomicLong buffered = new AtomicLong();
+    private Semaphore blockingReads;
+
+    @Override
+    public void init(jakarta.servlet.FilterConfig config) {
+        blockingReads = new Semaphore(maxBlockingReads);
+    }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
@@ -108,12 +120,21 @@ public class RequestBodyFilter implements Filter {
             return;
         }
         if (req.getHeader("Upgrade") != null || req.getProtocol().startsWith("HTTP/2")) {
-            // HTTP/2, and the HTTP/1.1 request that upgrades to it (Java's HttpClient offers h2c on every
-            // request over http://): Grizzly's ReadListener reports a stream's body complete when the
-            // stream's flow-control window is used up, so bodies over 64 KiB arrived cut. The application
-            // reads these bodies on its worker, through a stream that enforces the size limit and the
-            // declared length.
-            chain.doFilter(new LimitedRequest(req, maxBytes), resp);
+            // A request that offers an upgrade (Java's HttpClient offers h2c on every request over
+            // http://): Grizzly hands its body to no ReadListener, though it is served as HTTP/1.1 since
+            // HTTP/2 is off. And where a deployer turns HTTP/2 on, Grizzly's ReadListener ends a stream's
+            // body at its flow-control window. These bodies are read on the worker, held to the same
+            // size limit, deadline and rate (a stalled read ends with the transport's read timeout), and
+            // only so many at once, so they cannot take every worker.
+            if (!blockingReads.tryAcquire()) {
+                new Refusal(Response.Status.SERVICE_UNAVAILABLE, "the server is reading too many request bodies; retry shortly").send(req, resp);
+                return;
+            }
+            try {
+                chain.doFilter(new LimitedRequest(req, maxBytes, new Pace()), resp);
+            } finally {
+                blockingReads.release();
+            }
             return;
         }
         AsyncContext async = req.startAsync(req, resp);
@@ -145,14 +166,19 @@ public class RequestBodyFilter implements Filter {
         }
     }
 
-    /** The request with its own stream, counted: reading past {@code limit} bytes, or ending short of the declared length, fails. */
-    private static final class LimitedRequest extends HttpServletRequestWrapper {
+    /**
+     * The request with its own stream, counted: reading past {@code limit} bytes, ending short of the
+     * declared length, missing the deadline or the rate, or stalling until the read times out, fails.
+     */
+    private final class LimitedRequest extends HttpServletRequestWrapper {
         private final long limit;
+        private final Pace pace;
         private ServletInputStream stream;
 
-        LimitedRequest(HttpServletRequest r, long limit) {
+        LimitedRequest(HttpServletRequest r, long limit, Pace pace) {
             super(r);
             this.limit = limit;
+            this.pace = pace;
         }
 
         @Override
@@ -166,19 +192,31 @@ public class RequestBodyFilter implements Filter {
                 private int counted(int n) throws IOException {
                     if (n > 0 && (count += n) > limit) throw new BodyTooLargeException(limit);
                     if (n < 0 && declared >= 0 && count < declared) throw new BodyTruncatedException(count, declared);
+                    Refusal late = pace.check(count);
+                    if (late != null) throw new BodyRefusedException(late.status(), late.message());
                     return n;
+                }
+
+                private int timed(java.util.concurrent.Callable<Integer> read) throws IOException {
+                    try {
+                        return read.call();
+                    } catch (BodyRefusedException e) {
+                        throw e;
+                    } catch (Exception stalled) { // the transport's read timeout, or the client gone
+                        throw new BodyRefusedException(Response.Status.REQUEST_TIMEOUT, "the request body stopped arriving");
+                    }
                 }
 
                 @Override
                 public int read() throws IOException {
-                    int b = in.read();
+                    int b = timed(in::read);
                     counted(b < 0 ? -1 : 1);
                     return b;
                 }
 
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
-                    return counted(in.read(b, off, len));
+                    return counted(timed(() -> in.read(b, off, len)));
                 }
 
                 @Override
@@ -200,6 +238,21 @@ public class RequestBodyFilter implements Filter {
         }
     }
 
+    /** A body's pace: whole within the deadline and, after the first seconds, no slower than the minimum rate. */
+    private final class Pace {
+        private final long started = System.nanoTime();
+
+        /** Null while a body of {@code total} bytes so far keeps to its pace. */
+        Refusal check(long total) {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (seconds > timeoutSeconds) return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body did not arrive within " + timeoutSeconds + " s");
+            if (seconds > GRACE_SECONDS && total < minRate * seconds) {
+                return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body arrives slower than " + minRate + " bytes per second");
+            }
+            return null;
+        }
+    }
+
     /** Why a body is refused: the status and the message the client gets. */
     private record Refusal(Response.Status status, String message) {
         void send(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -214,7 +267,7 @@ public class RequestBodyFilter implements Filter {
      */
     private final class Intake {
         private final ByteArrayOutputStream bytes;
-        private final long started = System.nanoTime();
+        private final Pace pace = new Pace();
         private volatile long total;
 
         Intake(long declared) {
@@ -235,12 +288,7 @@ public class RequestBodyFilter implements Filter {
 
         /** Null while the body keeps to its deadline and, after the first seconds, to the minimum rate. */
         Refusal pace() {
-            double seconds = (System.nanoTime() - started) / 1e9;
-            if (seconds > timeoutSeconds) return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body did not arrive within " + timeoutSeconds + " s");
-            if (seconds > GRACE_SECONDS && total < minRate * seconds) {
-                return new Refusal(Response.Status.REQUEST_TIMEOUT, "the request body arrives slower than " + minRate + " bytes per second");
-            }
-            return null;
+            return pace.check(total);
         }
 
         /** Gives up the bytes taken so far. */

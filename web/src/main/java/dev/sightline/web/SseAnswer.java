@@ -30,6 +30,7 @@ final class SseAnswer implements AnswerSink {
     interface Events {
         List<JsonObject> opening(PendingAnswer pending);
 
+        /** The event for released text; null holds it back (the endpoint sends it with its closing events). */
         JsonObject delta(String text);
 
         List<JsonObject> closing(PendingAnswer pending, Answer answer);
@@ -73,21 +74,20 @@ final class SseAnswer implements AnswerSink {
                         send(out, shapes.delta((String) ev));
                     }
                 }
-                List<JsonObject> closing;
+                Answer answer = null;
                 try {
-                    Answer answer = pending.answer(); // its last piece of text arrives as a delta
-                    closing = shapes.closing(pending, answer);
+                    answer = pending.answer(); // its last piece of text arrives as a delta
                 } catch (RuntimeException failed) {
-                    closing = shapes.failure(pending);
+                    // told below, without the exception's text
                 }
                 for (Object ev; (ev = events.poll()) != null; ) send(out, shapes.delta((String) ev));
-                for (JsonObject o : closing) send(out, o);
+                for (JsonObject o : answer != null ? shapes.closing(pending, answer) : shapes.failure(pending)) send(out, o);
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
-            } catch (IOException clientGone) {
+            } catch (IOException | java.io.UncheckedIOException clientGone) { // Jersey wraps a failed write now and then
                 gone = true; // the engine stops at its next step
                 shapes.gone();
-                finishQuietly(pending);
+                pending.finishUnseen();
             } catch (InterruptedException e) {
                 gone = true;
                 Thread.currentThread().interrupt();
@@ -100,15 +100,8 @@ final class SseAnswer implements AnswerSink {
                 .build();
     }
 
-    private static void finishQuietly(PendingAnswer pending) {
-        try {
-            pending.answer();
-        } catch (RuntimeException | InterruptedException ignored) {
-            // nobody to tell; a failed generation has no answer to audit
-        }
-    }
-
     private static void send(OutputStream out, JsonObject o) throws IOException {
+        if (o == null) return;
         out.write(("data: " + o + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }

@@ -61,10 +61,10 @@ class ChatRequestParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"\"n\": 2", "\"logprobs\": true", "\"top_logprobs\": 3",
+    @ValueSource(strings = {"\"n\": 2", "\"logprobs\": \"yes\"", "\"top_logprobs\": 3",
         "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}",
         "\"response_format\": {\"type\": \"yaml\"}",
-        "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]", "\"tool_choice\": \"auto\"", "\"best_of\": 2", "\"temprature\": 0.5"})
+        "\"tools\": [{\"type\": \"retrieval\"}]", "\"tool_choice\": \"auto\"", "\"functions\": [{\"name\": \"f\"}]", "\"best_of\": 2", "\"temprature\": 0.5"})
     void nothingIsSilentlyIgnored(String field) {
         ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json(
                 "{" + field + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")));

@@ -291,6 +291,7 @@ public final class BatchScheduler implements AutoCloseable {
                 Generation g = prefilling.get(i - d).gen;
                 g.addPrefillNanos(nanos);
                 g.prefilled(len[i], logits, i);
+                if (g.prefilled() && g.sharesPrompt() && prefixes != null) keepPrompt(g);
             }
             if (d > 0) {
                 decodeSteps++;
@@ -374,6 +375,18 @@ public final class BatchScheduler implements AutoCloseable {
         if (r.finishReason().equals("cancelled")) cancelled++;
         completed++;
         j.done.complete(r);
+    }
+
+    /** Offers a just-prefilled prompt to the prefix cache (a copy), within what the running sequences leave of the budget. */
+    private void keepPrompt(Generation g) {
+        lock.lock();
+        try {
+            g.offerPromptTo(prefixes);
+            long over = kvReserved + prefixes.bytes() - limits.kvBudgetBytes();
+            if (over > 0) prefixes.evict(over);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Offers an ended sequence's cache to the prefix cache, within what the running sequences leave of the budget. */

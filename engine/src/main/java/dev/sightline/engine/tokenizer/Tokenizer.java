@@ -311,6 +311,18 @@ public final class Tokenizer {
         }
     }
 
+    /**
+     * The UTF-8 bytes one token stands for, as OpenAI's logprobs report them: a byte-fallback token
+     * is its one byte, a piece its text with the word mark as a space; a special token its content.
+     */
+    public byte[] tokenBytes(int id) {
+        String tok = token(id);
+        if (tok == null) return new byte[0];
+        int b = byteValue(id, tok);
+        if (b >= 0) return new byte[] {(byte) b};
+        return (addedById.containsKey(id) ? tok : tok.replace(SPACE_MARK, " ")).getBytes(StandardCharsets.UTF_8);
+    }
+
     /** True when the id is a byte-fallback token (used by streaming to hold incomplete characters). */
     public boolean isByteToken(int id) {
         String tok = token(id);

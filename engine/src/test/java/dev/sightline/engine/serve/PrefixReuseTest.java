@@ -145,4 +145,29 @@ class PrefixReuseTest {
             assertEquals(0, s.stats().kvBytesReserved());
         }
     }
+
+    @Test
+    void aPromptSharedWhenPrefilledServesTheOtherAnswersToItWhileTheFirstStillRuns() throws Exception {
+        try (BatchScheduler s = scheduler()) {
+            PreparedPrompt p = prompt(List.of(new ChatMessage("user", "<|image_1|>\nWrite three captions for this picture.")), List.of(photo));
+            java.util.concurrent.CountDownLatch firstToken = new java.util.concurrent.CountDownLatch(1);
+            var first = engine.start(p, new SamplingParams(40, 1.0, null, null, 1L, java.util.Set.of()), new GenerationListener() {
+                @Override
+                public void onToken(int id, String delta) {
+                    firstToken.countDown();
+                }
+            });
+            first.sharePromptWhenPrefilled();
+            var running = s.submit(first, "a");
+            assertTrue(firstToken.await(2, TimeUnit.MINUTES));
+            // The second answer (another seed) restores the whole prompt but its last position.
+            Steps steps = new Steps();
+            var second = engine.start(p, SamplingParams.greedy(6), steps);
+            GenerationResult r = s.submit(second, "a").get(2, TimeUnit.MINUTES);
+            assertEquals(p.inputIds().length - 1, second.reusedTokens());
+            assertTrue(!running.isDone() || running.get().generatedIds().size() == 40, "the first was still generating");
+            sameAsWithoutCache(p, r, steps, 6);
+            running.get(2, TimeUnit.MINUTES);
+        }
+    }
 }

@@ -22,6 +22,12 @@ public final class JsonConstraint implements TokenConstraint {
     private final Set<Integer> endIds;
     private List<Frame> positions;
 
+    /** The constraint for {@code schema}: a matching document, or, where the schema allows it, free text instead. */
+    public static TokenConstraint of(Schema schema, VocabTrieCache vocab, Set<Integer> endIds) {
+        JsonConstraint json = new JsonConstraint(schema, vocab, endIds);
+        return schema.allowsFreeText() ? new JsonOrFreeText(json, vocab.trie().texts) : json;
+    }
+
     public JsonConstraint(Schema schema, VocabTrieCache vocab, Set<Integer> endIds) {
         this.vocab = vocab.trie();
         this.endIds = endIds;

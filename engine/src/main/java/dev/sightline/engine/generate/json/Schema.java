@@ -70,9 +70,28 @@ public final class Schema {
     record Any() implements Node {}
 
     final Node root;
+    /** Whether the output may instead be free text that does not start with '{' (tools with tool_choice auto). */
+    final boolean orFreeText;
 
     private Schema(Node root) {
+        this(root, false);
+    }
+
+    private Schema(Node root, boolean orFreeText) {
         this.root = root;
+        this.orFreeText = orFreeText;
+    }
+
+    /**
+     * This schema, or free text: an output whose first visible character is '{' must be a matching
+     * document; any other output is free. (A model that decides by itself whether to call a tool.)
+     */
+    public Schema orFreeText() {
+        return new Schema(root, true);
+    }
+
+    public boolean allowsFreeText() {
+        return orFreeText;
     }
 
     /** JSON mode: any JSON object. */

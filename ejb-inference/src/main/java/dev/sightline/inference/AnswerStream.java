@@ -26,6 +26,8 @@ final class AnswerStream implements GenerationListener {
     private volatile boolean stopped;
     private volatile boolean blocked;
 
+    private final java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
+    private volatile boolean abandoned;
     private final TokenLogprobs logprobs;
     private final java.util.function.IntFunction<byte[]> tokenBytes;
 
@@ -52,6 +54,7 @@ final class AnswerStream implements GenerationListener {
         if (firstToken == 0) {
             firstToken = System.nanoTime();
             sink.onStarted();
+            started.complete(null);
         }
         if (logprobs != null && !stopped && !blocked) logprobs.onToken(id, generated.length());
         if (stopped || blocked || delta.isEmpty()) return;
@@ -76,7 +79,17 @@ final class AnswerStream implements GenerationListener {
 
     @Override
     public boolean cancelled() {
-        return stopped || blocked || sink.gone();
+        return stopped || blocked || abandoned || sink.gone();
+    }
+
+    /** Completes at the first token. */
+    java.util.concurrent.CompletableFuture<Void> started() {
+        return started;
+    }
+
+    /** Stops the generation at its next step: nobody will read it (its siblings could not be queued). */
+    void abandon() {
+        abandoned = true;
     }
 
     /** Output moderation's last word and the answer; {@code r} is the engine's result. */

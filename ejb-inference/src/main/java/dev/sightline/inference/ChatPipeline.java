@@ -32,6 +32,23 @@ public class ChatPipeline {
     ModerationService moderation;
 
     public PendingAnswer submit(ChatCommand cmd, AnswerSink sink) {
+        try {
+            return submitAll(cmd, sink, 1).getFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * {@code n} answers to one request (OpenAI's {@code n}): screened once (moderation, face blur),
+     * then generated {@code n} times, answer {@code i} with seed {@code seed + i}; the caller's limit
+     * counts the request once. The first is queued alone; once its prompt is read it goes to the
+     * prefix cache, and the others, queued then, restore it instead of reading it again. Their
+     * request ids are the first's with {@code -i}. Should one of them be refused (queue full), those
+     * already queued are stopped.
+     */
+    public List<PendingAnswer> submitAll(ChatCommand cmd, AnswerSink sink, int n) throws InterruptedException {
         String requestId = UUID.randomUUID().toString();
         inference.checkAdmission(); // a full queue refuses before any moderation, decoding or face blur
         // The whole conversation the model will read, assistant and system turns included: a request
@@ -46,9 +63,22 @@ public class ChatPipeline {
         List<AnonymizedImage> images = new ArrayList<>();
         for (byte[] encoded : cmd.encodedImages()) images.add(faceBlur.anonymize(encoded));
         List<RgbImage> pixels = images.stream().map(AnonymizedImage::image).toList();
-        GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), cmd.sampling(), cmd.caller());
-        TokenLogprobs logprobs = cmd.topLogprobs() == null ? null : new TokenLogprobs(cmd.topLogprobs());
-        return generate(requestId, req, cmd.stops(), sink, images, ModerationReport.of(input), logprobs);
+        List<PendingAnswer> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                var sampling = i == 0 || cmd.sampling().seed() == null ? cmd.sampling() : cmd.sampling().withSeed(cmd.sampling().seed() + i);
+                GenerateRequest req = new GenerateRequest(cmd.messages(), pixels, cmd.numCrops(), sampling, cmd.caller());
+                TokenLogprobs logprobs = cmd.topLogprobs() == null ? null : new TokenLogprobs(cmd.topLogprobs());
+                InferenceService.Part part = n == 1 ? InferenceService.Part.ALONE : i == 0 ? InferenceService.Part.FIRST_OF_SEVERAL : InferenceService.Part.SIBLING;
+                PendingAnswer p = generate(i == 0 ? requestId : requestId + "-" + i, req, cmd.stops(), sink, images, ModerationReport.of(input), logprobs, part);
+                answers.add(p);
+                if (i == 0 && n > 1) p.awaitStarted();
+            }
+        } catch (RuntimeException | InterruptedException refused) {
+            answers.forEach(PendingAnswer::cancel);
+            throw refused;
+        }
+        return answers;
     }
 
     /**
@@ -57,13 +87,13 @@ public class ChatPipeline {
      */
     public PendingAnswer generate(String requestId, GenerateRequest req, StopSequences stops, AnswerSink sink,
                                   List<AnonymizedImage> images, ModerationReport input) {
-        return generate(requestId, req, stops, sink, images, input, null);
+        return generate(requestId, req, stops, sink, images, input, null, InferenceService.Part.ALONE);
     }
 
     private PendingAnswer generate(String requestId, GenerateRequest req, StopSequences stops, AnswerSink sink,
-                                   List<AnonymizedImage> images, ModerationReport input, TokenLogprobs logprobs) {
+                                   List<AnonymizedImage> images, ModerationReport input, TokenLogprobs logprobs, InferenceService.Part part) {
         AnswerStream stream = new AnswerStream(stops, moderation.streamGuard(), sink, logprobs, inference::tokenBytes);
-        return new PendingAnswer(requestId, images, input, inference.submit(req, stream), stream,
+        return new PendingAnswer(requestId, images, input, inference.submit(req, stream, part), stream,
                 (id, s) -> moderation.recordOutput(id, s.guard().result(), s.generated()));
     }
 

@@ -339,6 +339,27 @@ public class InferenceService {
 
     /** Queues a request; the future fails with QueueFullException at once when the queue is full. */
     public CompletableFuture<GenerateResponse> submit(GenerateRequest req, GenerationListener listener) {
+        return submit(req, listener, Part.ALONE);
+    }
+
+    /** Which answer of a request a generation is (OpenAI's {@code n}). */
+    public enum Part {
+        /** The only one. */
+        ALONE,
+        /** The first of several: its prompt goes to the prefix cache as soon as it is read. */
+        FIRST_OF_SEVERAL,
+        /** Another answer to the first's prompt: queued like any, but not counted again against the caller's limit. */
+        SIBLING
+    }
+
+    /** As {@link #submit(GenerateRequest, GenerationListener)}, for one {@code part} of a request with several answers. */
+    public CompletableFuture<GenerateResponse> submit(GenerateRequest req, GenerationListener listener, Part part) {
+        if (part == Part.SIBLING) {
+            Engine e = engine;
+            if (e == null) throw new ModelNotReadyException("the model is not loaded");
+            return schedule(e, req, req.numCrops() == null ? defaultNumCrops : req.numCrops(), listener, false, false);
+        }
+        boolean sharePrompt = part == Part.FIRST_OF_SEVERAL;
         Engine e = engine;
         if (e == null) {
             throw new ModelNotReadyException(loadError == null ? "the model is still loading" : "the model failed to load: " + loadError);
@@ -348,14 +369,15 @@ public class InferenceService {
         // before it takes a queue slot.
         enter(req.caller());
         try {
-            return schedule(e, req, crops, listener);
+            return schedule(e, req, crops, listener, sharePrompt, true);
         } catch (RuntimeException | Error refused) {
             leave(req.caller());
             throw refused;
         }
     }
 
-    private CompletableFuture<GenerateResponse> schedule(Engine e, GenerateRequest req, int crops, GenerationListener listener) {
+    private CompletableFuture<GenerateResponse> schedule(Engine e, GenerateRequest req, int crops, GenerationListener listener, boolean sharePrompt,
+                                                         boolean entered) {
         PreparedPrompt prepared = e.prepare(req.messages(), req.images(), crops);
         budget.check(prepared.inputIds().length, req.sampling().maxNewTokens());
         GenerationListener counted = new GenerationListener() {
@@ -377,7 +399,9 @@ public class InferenceService {
         };
         CompletableFuture<GenerationResult> generated;
         try {
-            generated = scheduler.submit(e.start(prepared, req.sampling(), counted), req.caller());
+            var generation = e.start(prepared, req.sampling(), counted);
+            if (sharePrompt) generation.sharePromptWhenPrefilled();
+            generated = scheduler.submit(generation, req.caller());
         } catch (RejectedExecutionException full) {
             throw new QueueFullException(queueSize);
         }
@@ -388,7 +412,7 @@ public class InferenceService {
         });
         CompletableFuture<GenerateResponse> f = generated.thenApply(r -> new GenerateResponse(r.text(), r.generatedIds(), r.finishReason(),
                 r.promptTokens(), r.generatedIds().size(), prepared.numImgTokens(), modelName(), embedded, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6));
-        f.whenComplete((r, t) -> leave(req.caller()));
+        if (entered) f.whenComplete((r, t) -> leave(req.caller()));
         return f;
     }
 

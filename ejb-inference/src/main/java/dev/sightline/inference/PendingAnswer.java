@@ -68,6 +68,20 @@ public final class PendingAnswer {
         return answer;
     }
 
+    /** Waits until the engine has made the first token (the prompt is read), or has ended without one. */
+    public void awaitStarted() throws InterruptedException {
+        try {
+            java.util.concurrent.CompletableFuture.anyOf(stream.started(), generation).get();
+        } catch (ExecutionException failedEarly) {
+            // answer() reports it
+        }
+    }
+
+    /** Stops the generation at its next step; its answer still ends (cancelled) and is audited. */
+    public void cancel() {
+        stream.abandon();
+    }
+
     /** Finishes the answer for a caller that has gone (it is still moderated and audited); nobody to tell of a failure. */
     public void finishUnseen() {
         try {

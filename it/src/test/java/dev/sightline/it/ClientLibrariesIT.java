@@ -279,4 +279,42 @@ class ClientLibrariesIT extends DeployedEar {
         BadRequestException e = assertThrows(BadRequestException.class, () -> openai(Http.KEY).chat().completions().create(p.toBuilder().logprobs(false).build()));
         assertTrue(e.getMessage().contains("top_logprobs"), e.getMessage());
     }
+
+    @Test
+    void openAiSdkSeveralChoicesShareOnePrefill() throws Exception {
+        var hitsBefore = Http.get("/api/status").json().path("prefix_cache").path("hits").asLong();
+        ChatCompletion c = openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder().model("phi-3.5-vision-instruct")
+                .addUserMessage("Suggest a name for a sailing boat, with a word on why it fits the sea.").n(3).temperature(1.0).seed(11).maxCompletionTokens(12).build());
+        assertEquals(3, c.choices().size());
+        for (int i = 0; i < 3; i++) assertEquals(i, c.choices().get(i).index());
+        assertEquals(3, c.choices().stream().map(ch -> ch.message().content().orElse("")).distinct().count(), "three seeds, three answers");
+        var usage = c.usage().orElseThrow();
+        assertEquals(36, usage.completionTokens(), "the answers' tokens together");
+        assertEquals(usage.promptTokens() + 36, usage.totalTokens(), "the prompt once");
+        var hitsAfter = Http.get("/api/status").json().path("prefix_cache").path("hits").asLong();
+        assertEquals(hitsBefore + 2, hitsAfter, "the second and third answers restored the first's prompt");
+        BadRequestException e = assertThrows(BadRequestException.class, () -> openai(Http.KEY).chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("x").addUserMessage("hi").n(9).build()));
+        assertTrue(e.getMessage().contains("'n'"), e.getMessage());
+    }
+
+    @Test
+    void langChain4jJsonSchemaResponseFormatGivesAMatchingDocument() throws Exception {
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(BASE).apiKey(Http.KEY).modelName("phi-3.5-vision-instruct")
+                .maxTokens(60).temperature(1.0).strictJsonSchema(true).timeout(Duration.ofMinutes(2)).maxRetries(0).build();
+        var schema = dev.langchain4j.model.chat.request.json.JsonSchema.builder().name("boat")
+                .rootElement(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder()
+                        .addStringProperty("name").addIntegerProperty("length").addBooleanProperty("sails").required("name", "length", "sails").build())
+                .build();
+        for (int seed = 1; seed <= 3; seed++) {
+            ChatResponse r = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder()
+                    .messages(UserMessage.from("Describe a boat as JSON."))
+                    .parameters(dev.langchain4j.model.openai.OpenAiChatRequestParameters.builder().seed(seed)
+                            .responseFormat(dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                                    .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON).jsonSchema(schema).build()).build()).build());
+            var doc = Http.JSON.readTree(r.aiMessage().text());
+            assertTrue(doc.path("name").isTextual() && doc.path("length").isIntegralNumber() && doc.path("sails").isBoolean(), "seed " + seed + ": " + doc);
+            assertEquals(3, doc.size(), doc.toString());
+        }
+    }
 }

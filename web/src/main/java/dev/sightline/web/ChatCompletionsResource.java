@@ -83,10 +83,10 @@ public class ChatCompletionsResource {
                 return sse.respond(pipeline.submit(cmd, sse), new Chunks(returnImages, includeUsage, tools));
             }
             WholeAnswer whole = wholeAnswers.sink(true);
-            PendingAnswer pending = pipeline.submit(cmd, whole);
-            Response r = whole.respond(pending, answer -> {
-                measure(answer);
-                return json(pending, answer, returnImages, tools);
+            List<PendingAnswer> pending = pipeline.submitAll(cmd, whole, ChatRequestParser.choices(req));
+            Response r = whole.respond(pending, answers -> {
+                answers.forEach(this::measure);
+                return json(pending.getFirst(), answers, returnImages, tools);
             });
             if (inference.embeddedModel()) r = Response.fromResponse(r).header("X-Sightline-Warning", "embedded tiny random model: answers are noise").build();
             return r;
@@ -108,23 +108,33 @@ public class ChatCompletionsResource {
         if (r.decodeMs() > 0) metrics.tokensPerSecond(r.completionTokens() / (r.decodeMs() / 1000));
     }
 
-    private JsonObject json(PendingAnswer p, Answer a, boolean returnImages, Tools tools) {
+    /** The completion: one choice per answer, the prompt counted once in the usage. */
+    private JsonObject json(PendingAnswer p, List<Answer> answers, boolean returnImages, Tools tools) {
+        Answer a = answers.getFirst();
         GenerateResponse r = a.generation();
-        List<Tools.Call> calls = tools == null ? null : tools.calls(a.text());
-        JsonObjectBuilder message = Json.createObjectBuilder().add("role", "assistant");
-        if (calls == null) message.add("content", a.text());
-        else message.add("content", JsonValue.NULL).add("tool_calls", toolCalls(calls, false));
+        JsonArrayBuilder choices = Json.createArrayBuilder();
+        int completionTokens = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            Answer ai = answers.get(i);
+            completionTokens += ai.generation().completionTokens();
+            List<Tools.Call> calls = tools == null ? null : tools.calls(ai.text());
+            JsonObjectBuilder message = Json.createObjectBuilder().add("role", "assistant");
+            if (calls == null) message.add("content", ai.text());
+            else message.add("content", JsonValue.NULL).add("tool_calls", toolCalls(calls, false));
+            choices.add(Json.createObjectBuilder()
+                    .add("index", i)
+                    .add("message", message)
+                    .add("logprobs", logprobs(ai))
+                    .add("finish_reason", calls != null ? "tool_calls" : finishReason(ai.finishReason())));
+        }
         return Json.createObjectBuilder()
                 .add("id", "chatcmpl-" + p.requestId())
                 .add("object", "chat.completion")
                 .add("created", System.currentTimeMillis() / 1000)
                 .add("model", r.model())
-                .add("choices", Json.createArrayBuilder().add(Json.createObjectBuilder()
-                        .add("index", 0)
-                        .add("message", message)
-                        .add("logprobs", logprobs(a))
-                        .add("finish_reason", calls != null ? "tool_calls" : finishReason(a.finishReason()))))
-                .add("usage", usage(r))
+                .add("choices", choices)
+                .add("usage", Json.createObjectBuilder().add("prompt_tokens", r.promptTokens()).add("completion_tokens", completionTokens)
+                        .add("total_tokens", r.promptTokens() + completionTokens))
                 .add("sightline", withheld(extension(p, r, a.output(), returnImages), a))
                 .build();
     }

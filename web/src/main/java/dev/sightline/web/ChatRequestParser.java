@@ -51,7 +51,7 @@ public final class ChatRequestParser {
     /** Fields honoured below. */
     private static final Set<String> HONOURED = Set.of("messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed",
             "stop", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "response_format", "sightline",
-            "tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs");
+            "tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs", "n");
     /** Fields that change nothing here and are accepted as such (the model is the one loaded; see the README). */
     private static final Set<String> ACCEPTED = Set.of("model", "user", "metadata", "store", "service_tier");
 
@@ -159,6 +159,7 @@ public final class ChatRequestParser {
         SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments)
                 .withSchema(tools != null ? tools.schema() : responseFormat(body.get("response_format")));
         ChatCommand cmd = new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
+        choices(body); // n is the resource's (several answers), checked with the rest here
         JsonValue logprobs = body.get("logprobs");
         if (logprobs != null && logprobs != JsonValue.NULL && logprobs != JsonValue.TRUE && logprobs != JsonValue.FALSE) {
             throw ApiException.badRequest("'logprobs' must be a boolean", "logprobs");
@@ -169,12 +170,11 @@ public final class ChatRequestParser {
     }
 
     /**
-     * A field not honoured is still fine at its default (n 1, logprobs false, a text response format,
-     * no functions): a client that states the default gets what it asked for.
+     * The deprecated function fields are still fine at their defaults (none): a client that states
+     * the default gets what it asked for.
      */
     private static boolean isDefault(String field, JsonValue v) {
         return switch (field) {
-            case "n" -> v instanceof JsonNumber n && n.isIntegral() && n.longValue() == 1;
             case "functions" -> v == JsonValue.NULL || v instanceof jakarta.json.JsonArray a && a.isEmpty();
             case "function_call" -> v == JsonValue.NULL || v instanceof JsonString s && s.getString().equals("none");
             default -> false;
@@ -183,13 +183,22 @@ public final class ChatRequestParser {
 
     private static String unsupported(String field) {
         return switch (field) {
-            case "n" -> "n > 1 is not supported: send one request per completion";
             case "functions", "function_call" -> "'" + field + "' is OpenAI's deprecated form: send 'tools' and 'tool_choice'";
             default -> "unknown or unsupported field '" + field + "'";
         };
     }
 
     private static final ObjectMapper JACKSON = new ObjectMapper();
+    /** Most answers one request may ask for ({@code n}). */
+    static final int MAX_CHOICES = 8;
+
+    /** OpenAI's {@code n}: how many answers (1 to {@value #MAX_CHOICES}); several only without {@code stream}. */
+    static int choices(JsonObject body) {
+        Long n = integer(body, "n", 1, MAX_CHOICES);
+        if (n != null && n > 1 && body.get("stream") == JsonValue.TRUE) throw ApiException.badRequest("n > 1 is not supported with stream: true", "n");
+        return n == null ? 1 : n.intValue();
+    }
+
     /** Compiled schemas by their text: a client sends the same schema with every request. */
     private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
 

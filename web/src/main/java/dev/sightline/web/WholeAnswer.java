@@ -10,6 +10,9 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,16 +51,28 @@ final class WholeAnswer implements AnswerSink {
 
     /** The response for {@code pending} (submitted with this sink): {@code render} applied to its answer. */
     Response respond(PendingAnswer pending, Function<Answer, JsonObject> render) throws InterruptedException {
+        return respond(List.of(pending), answers -> render.apply(answers.getFirst()));
+    }
+
+    /** The response for several answers to one request, all submitted with this sink. */
+    Response respond(List<PendingAnswer> pending, Function<List<Answer>, JsonObject> render) throws InterruptedException {
         while (!done(pending)) {
             if (started) return heartbeats(pending, render);
         }
-        return Response.ok(render.apply(pending.answer()), MediaType.APPLICATION_JSON_TYPE).header("X-Request-Id", pending.requestId()).build();
+        return Response.ok(render.apply(answers(pending)), MediaType.APPLICATION_JSON_TYPE).header("X-Request-Id", pending.getFirst().requestId()).build();
     }
 
-    /** Waits up to one heartbeat: whether the engine has finished (or failed). */
-    private boolean done(PendingAnswer pending) throws InterruptedException {
+    private static List<Answer> answers(List<PendingAnswer> pending) throws InterruptedException {
+        List<Answer> out = new ArrayList<>();
+        for (PendingAnswer p : pending) out.add(p.answer());
+        return out;
+    }
+
+    /** Waits up to one heartbeat: whether the engine has finished (or failed) every answer. */
+    private boolean done(List<PendingAnswer> pending) throws InterruptedException {
         try {
-            pending.generated().get(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(pending.stream().map(PendingAnswer::generated).toArray(CompletableFuture[]::new))
+                    .get(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException failed) {
             return true; // answer() throws its cause, mapped as usual
@@ -66,7 +81,7 @@ final class WholeAnswer implements AnswerSink {
         }
     }
 
-    private Response heartbeats(PendingAnswer pending, Function<Answer, JsonObject> render) {
+    private Response heartbeats(List<PendingAnswer> pending, Function<List<Answer>, JsonObject> render) {
         StreamingOutput body = out -> {
             try {
                 do {
@@ -75,21 +90,21 @@ final class WholeAnswer implements AnswerSink {
                 } while (!done(pending));
                 String json;
                 try {
-                    json = render.apply(pending.answer()).toString();
+                    json = render.apply(answers(pending)).toString();
                 } catch (RuntimeException failed) {
                     json = ErrorMapper.body(openAi, Response.Status.INTERNAL_SERVER_ERROR, "server_error",
-                            "the generation failed (request " + pending.requestId() + ")", null, null);
+                            "the generation failed (request " + pending.getFirst().requestId() + ")", null, null);
                 }
                 out.write(json.getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (IOException | java.io.UncheckedIOException clientGone) { // Jersey wraps a failed write now and then
                 gone = true; // the engine stops at its next step; the answer is still moderated and audited
-                pending.finishUnseen();
+                pending.forEach(PendingAnswer::finishUnseen);
             } catch (InterruptedException e) {
                 gone = true;
                 Thread.currentThread().interrupt();
             }
         };
-        return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).header("X-Request-Id", pending.requestId()).build();
+        return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).header("X-Request-Id", pending.getFirst().requestId()).build();
     }
 }

@@ -39,6 +39,11 @@ public record SamplingParams(int maxNewTokens, Double temperature, Double topP, 
         this(maxNewTokens, temperature, topP, topK, seed, stopIds, adjustments, null);
     }
 
+    /** The same settings drawing from another seed (null: a random one). */
+    public SamplingParams withSeed(Long newSeed) {
+        return new SamplingParams(maxNewTokens, temperature, topP, topK, newSeed, stopIds, adjustments, schema);
+    }
+
     /** The same settings with the output constrained to JSON matching {@code schema} (null: free text). */
     public SamplingParams withSchema(Schema schema) {
         return new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stopIds, adjustments, schema);

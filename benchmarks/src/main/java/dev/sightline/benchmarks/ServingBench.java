@@ -20,10 +20,9 @@ import java.util.concurrent.Future;
  * one chat of exactly {@code tokens} tokens (the end-of-turn ids biased away) from a running
  * server. Prints, per concurrency, the aggregate rate (all completion tokens over the wall time,
  * prefill and HTTP included) with its ratio to one client in the same run, the time until each
- * client first saw text, and the server's own mean time to first token (from /api/status). The
- * output guard holds text back until it can no longer turn out to be personal data, so on a random
- * checkpoint's noise the first text often arrives with the last token; the server's figure is the
- * engine's.
+ * client first saw non-empty text, and the server's own mean time to first token (from
+ * /api/status). The output guard holds text back until it can no longer turn out to be personal
+ * data, so the first text a client sees comes a few tokens after the engine's first token.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.sightline.benchmarks.ServingBench \
@@ -91,7 +90,7 @@ public final class ServingBench {
         int generated = 0;
         try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(p)) {
             for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) s.stream()::iterator) {
-                if (first == 0 && chunk.choices().stream().anyMatch(c -> c.delta().content().isPresent())) first = (System.nanoTime() - t0) / 1e9;
+                if (first == 0 && chunk.choices().stream().anyMatch(c -> c.delta().content().filter(t -> !t.isEmpty()).isPresent())) first = (System.nanoTime() - t0) / 1e9;
                 if (chunk.usage().isPresent()) generated = (int) chunk.usage().get().completionTokens();
             }
         }

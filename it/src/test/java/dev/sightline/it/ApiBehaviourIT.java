@@ -116,13 +116,7 @@ class ApiBehaviourIT extends DeployedEar {
     void aClientThatDisconnectsCancelsItsGeneration() throws Exception {
         JsonNode before = idleStatus();
         String body = "{\"stream\": true, \"max_tokens\": 512, \"temperature\": 1.0, \"seed\": 3, \"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}]}";
-        URI u = URI.create(Http.BASE);
-        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
-            sock.setSoTimeout(30_000);
-            String req = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
-            sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sock.getOutputStream().flush();
+        try (java.net.Socket sock = postChat(body)) {
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null && !line.startsWith("data: ")) { /* headers */ }
@@ -170,12 +164,7 @@ class ApiBehaviourIT extends DeployedEar {
     void aStreamsFirstTokensArriveWhileItIsStillGenerating() throws Exception {
         // Jersey held back the first 8 KiB of a response (about thirty events) to compute a length.
         String body = "{\"stream\": true, \"max_tokens\": 300, \"temperature\": 1.0, \"seed\": 7, \"messages\": [{\"role\": \"user\", \"content\": \"Write a long story.\"}]}";
-        URI u = URI.create(Http.BASE);
-        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
-            sock.setSoTimeout(30_000);
-            sock.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (java.net.Socket sock = postChat(body)) {
             byte[] first = new byte[1 << 16];
             int n = sock.getInputStream().read(first);
             String head = new String(first, 0, n, java.nio.charset.StandardCharsets.UTF_8);
@@ -195,13 +184,7 @@ class ApiBehaviourIT extends DeployedEar {
         // started and the answer takes longer, the 200 is sent and a space follows every second.
         JsonNode before = idleStatus();
         String body = "{\"max_tokens\": 512, \"temperature\": 1.0, \"seed\": 5, \"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}]}";
-        URI u = URI.create(Http.BASE);
-        try (java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort())) {
-            sock.setSoTimeout(30_000);
-            String req = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
-            sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sock.getOutputStream().flush();
+        try (java.net.Socket sock = postChat(body)) {
             var in = sock.getInputStream();
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
@@ -221,6 +204,19 @@ class ApiBehaviourIT extends DeployedEar {
         Http.Reply r = Http.postJson("/v1/chat/completions", body.replace("\"seed\": 5", "\"seed\": 6"));
         assertEquals(200, r.status(), r.body());
         assertEquals("chat.completion", r.json().path("object").asText(), r.body());
+    }
+
+    /** A chat request sent on a raw socket, left open for the test to read from or to close. */
+    static java.net.Socket postChat(String body) throws java.io.IOException {
+        URI u = URI.create(Http.BASE);
+        java.net.Socket sock = new java.net.Socket(u.getHost(), u.getPort());
+        sock.setSoTimeout(30_000);
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        sock.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Http.KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().write(b);
+        sock.getOutputStream().flush();
+        return sock;
     }
 
     /** /api/status once nothing runs or waits (polled at most 600 times, 100 ms apart). */

@@ -377,23 +377,21 @@ public final class BatchScheduler implements AutoCloseable {
         j.done.complete(r);
     }
 
-    /** Offers a just-prefilled prompt to the prefix cache (a copy), within what the running sequences leave of the budget. */
+    /** Offers a just-prefilled prompt to the prefix cache (a copy; see {@link Generation#sharePromptWhenPrefilled}). */
     private void keepPrompt(Generation g) {
-        lock.lock();
-        try {
-            g.offerPromptTo(prefixes);
-            long over = kvReserved + prefixes.bytes() - limits.kvBudgetBytes();
-            if (over > 0) prefixes.evict(over);
-        } finally {
-            lock.unlock();
-        }
+        keepWithinBudget(() -> g.offerPromptTo(prefixes));
     }
 
-    /** Offers an ended sequence's cache to the prefix cache, within what the running sequences leave of the budget. */
+    /** Offers an ended sequence's cache to the prefix cache. */
     private void keep(Generation g) {
+        keepWithinBudget(() -> g.offerTo(prefixes));
+    }
+
+    /** Runs an offer to the prefix cache, then evicts what the running sequences' reservations leave no room for. */
+    private void keepWithinBudget(Runnable offer) {
         lock.lock();
         try {
-            g.offerTo(prefixes);
+            offer.run();
             long over = kvReserved + prefixes.bytes() - limits.kvBudgetBytes();
             if (over > 0) prefixes.evict(over);
         } finally {

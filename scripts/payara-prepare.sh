@@ -46,13 +46,18 @@ head = re.sub(r'<http (?![^>]*max-swallowing-input-bytes)(?=[^>]*default-virtual
 # The health listener: its protocol, its listener (port updated on every run) and its own pool.
 if 'name="sightline-health"' not in head:
     head = head.replace("</protocols>", '  <protocol name="sightline-health">\n'
-        '            <http http2-enabled="false" max-connections="64" default-virtual-server="server"><file-cache></file-cache></http>\n'
+        '            <http max-connections="64" default-virtual-server="server"><file-cache></file-cache></http>\n'
         '          </protocol>\n        </protocols>', 1)
     head = head.replace("</network-listeners>", '  <network-listener protocol="sightline-health" port="0" name="sightline-health" '
         'thread-pool="sightline-health-pool" transport="tcp"></network-listener>\n        </network-listeners>', 1)
     head = head.replace("</thread-pools>", '  <thread-pool name="sightline-health-pool" min-thread-pool-size="1" max-thread-pool-size="4" '
         'max-queue-size="64"></thread-pool>\n      </thread-pools>', 1)
-    head = re.sub(r'(<virtual-server network-listeners=")([^"]*)(" id="server")', lambda m: m.group(1) + m.group(2) + ',sightline-health' + m.group(3), head, count=1)
+# The server-config's virtual server "server" serves the health listener too (attributes in either
+# order: a pristine domain.xml has id first, one Payara has rewritten has it last).
+vs = re.search(r'<virtual-server\b[^>]*\bid="server"[^>]*>', head)
+if 'sightline-health' not in vs.group(0):
+    tag = re.sub(r'network-listeners="([^"]*)"', lambda m: 'network-listeners="' + m.group(1) + ',sightline-health"', vs.group(0), count=1)
+    head = head[:vs.start()] + tag + head[vs.end():]
 head = re.sub(r'(<network-listener protocol="sightline-health" port=")[^"]*', lambda m: m.group(1) + health_port, head, count=1)
 # A blocking read of a request body (the few read on a worker) gives up after 10 s without a byte.
 head = re.sub(r'<transport name="tcp"(?![^>]*read-timeout-millis)', '<transport name="tcp" read-timeout-millis="10000"', head, count=1)

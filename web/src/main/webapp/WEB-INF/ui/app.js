@@ -1,7 +1,8 @@
-// Sightline browser UI: streams an answer from /v1/chat/completions, or about a document from
-// /api/documents/ask (Server-Sent Events), shows the anonymised images or pages the model saw (the
-// cited pages outlined), the moderation notes and the AI disclosure, and sends thumbs-up/down
-// feedback. No framework, no build step.
+// Sightline browser UI: a conversation streamed from /v1/chat/completions (its turns kept in this
+// tab's sessionStorage), or a question about a document from /api/documents/ask (Server-Sent
+// Events); answers rendered as sanitised Markdown; the anonymised images or pages the model saw
+// (the cited pages outlined), the moderation notes and the AI disclosure; thumbs-up/down feedback.
+// No framework, no build step. URLs are relative, so the page works under any context root.
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -11,6 +12,57 @@
   $('remember-key').checked = localStorage.getItem('sightline.key') !== null;
   let requestId = null;
   let running = null; // the AbortController of the answer being streamed
+  let answerText = ''; // the answer as generated (Markdown source)
+
+  // Markdown to HTML that cannot run script: marked parses, DOMPurify removes what is not inert.
+  const markdown = (text) => DOMPurify.sanitize(marked.parse(text));
+  window.sightlineMarkdown = markdown;
+
+  function showAnswer(text) {
+    answerText = text;
+    $('answer').innerHTML = markdown(text);
+    $('copy').hidden = !text;
+  }
+
+  // The conversation: OpenAI messages of the earlier turns, kept for this tab only.
+  const CONVERSATION = 'sightline.conversation';
+  let conversation = [];
+  try { conversation = JSON.parse(sessionStorage.getItem(CONVERSATION)) || []; } catch (e) { conversation = []; }
+
+  function saveConversation() {
+    try {
+      sessionStorage.setItem(CONVERSATION, JSON.stringify(conversation));
+    } catch (full) {
+      // Over the storage quota (images): keep the words; the images stay in this page until it closes.
+      const words = conversation.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : m.content.filter((p) => p.type === 'text') }));
+      try { sessionStorage.setItem(CONVERSATION, JSON.stringify(words)); } catch (e) { sessionStorage.removeItem(CONVERSATION); }
+    }
+  }
+
+  function showConversation() {
+    const list = $('conversation');
+    list.textContent = '';
+    conversation.forEach((m) => {
+      const li = document.createElement('li');
+      li.className = 'turn ' + m.role;
+      const who = document.createElement('span');
+      who.className = 'who';
+      who.textContent = m.role === 'user' ? 'You' : 'Model';
+      const body = document.createElement('div');
+      if (m.role === 'assistant') {
+        body.innerHTML = markdown(m.content);
+      } else {
+        const parts = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+        const images = parts.filter((p) => p.type === 'image_url').length;
+        body.textContent = parts.filter((p) => p.type === 'text').map((p) => p.text).join(' ') + (images ? ' [' + images + ' image(s)]' : '');
+      }
+      li.append(who, body);
+      list.appendChild(li);
+    });
+    $('conversation-empty').hidden = conversation.length > 0;
+    $('regenerate').disabled = conversation.length < 2;
+  }
+  showConversation();
 
   function keepKey(key) {
     sessionStorage.setItem('sightline.key', key);
@@ -127,7 +179,7 @@
     form.append('max_tokens', String(Number($('max-tokens').value) || 64));
     form.append('stream', 'true');
     form.append('return_images', 'true');
-    const res = await fetch('/api/documents/ask', {
+    const res = await fetch('api/documents/ask', {
       method: 'POST', headers: { 'Authorization': 'Bearer ' + key }, body: form, signal: running.signal
     });
     if (!res.ok) return failed(res);
@@ -139,10 +191,10 @@
         (ev.images || []).forEach((src, i) => $('seen').appendChild(pageFigure(src, ev.pages_shown[i], (ev.faces_anonymized || [])[i] || 0)));
         note('Pages shown to the model: ' + ev.pages_shown.join(', ') + ' of ' + ev.total_pages + '.');
       } else if (ev.type === 'delta') {
-        $('answer').textContent += ev.content;
+        showAnswer(answerText + ev.content);
       } else if (ev.type === 'done') {
         finish = ev.finish_reason;
-        if (ev.answer !== undefined) $('answer').textContent = ev.answer;
+        if (ev.answer !== undefined) showAnswer(ev.answer);
         const cited = ev.citations || [];
         note(cited.length ? 'The answer cites page ' + cited.join(', ') + '.' : 'The answer cites no page.');
         document.querySelectorAll('#seen figure').forEach((f) => f.classList.toggle('cited', cited.includes(Number(f.dataset.page))));
@@ -157,20 +209,78 @@
     }
   }
 
-  // A question about the images (or none): streamed from the OpenAI-compatible endpoint.
-  async function askChat(key) {
+  // Images to send: those chosen in the file input, dropped or pasted; each shown as a preview.
+  let extraImages = [];
+
+  function showPreviews() {
+    const box = $('previews');
+    box.querySelectorAll('img').forEach((img) => URL.revokeObjectURL(img.src));
+    box.textContent = '';
+    [...$('images').files, ...extraImages].forEach((file, i, all) => {
+      const fig = document.createElement('figure');
+      const img = document.createElement('img');
+      img.src = URL.createObjectURL(file);
+      img.alt = 'Image ' + (i + 1) + ' of ' + all.length + ' to send';
+      fig.appendChild(img);
+      if (i >= $('images').files.length) {
+        const remove = document.createElement('button');
+        remove.type = 'button';
+        remove.textContent = '×';
+        remove.setAttribute('aria-label', 'Remove image ' + (i + 1));
+        remove.addEventListener('click', () => { extraImages.splice(i - $('images').files.length, 1); showPreviews(); });
+        fig.appendChild(remove);
+      }
+      box.appendChild(fig);
+    });
+  }
+
+  function addImages(files) {
+    const images = [...files].filter((f) => f.type.startsWith('image/'));
+    if (!images.length) return false;
+    extraImages.push(...images);
+    showPreviews();
+    return true;
+  }
+
+  // An image as a data URL, scaled down so its long side is at most 1344 pixels (what the model reads at 16 tiles).
+  async function scaledDataUrl(file) {
+    const bitmap = await createImageBitmap(file).catch(() => null);
+    if (!bitmap) return readFile(file); // not decodable here: the server says what is wrong with it
+    const scale = Math.min(1, 1344 / Math.max(bitmap.width, bitmap.height));
+    if (scale === 1) { bitmap.close(); return readFile(file); }
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return canvas.toDataURL('image/jpeg', 0.92);
+  }
+
+  // The user turn of a new question: its images (as data URLs) and its words.
+  async function userTurn() {
     const parts = [];
-    for (const f of $('images').files) parts.push({ type: 'image_url', image_url: { url: await readFile(f) } });
+    for (const f of [...$('images').files, ...extraImages]) parts.push({ type: 'image_url', image_url: { url: await scaledDataUrl(f) } });
     parts.push({ type: 'text', text: $('question').value });
+    return { role: 'user', content: parts };
+  }
+
+  // One turn of the conversation, streamed from the OpenAI-compatible endpoint; a finished answer joins the conversation.
+  async function askChat(key, turn) {
+    const messages = [];
+    if ($('system-prompt').value.trim()) messages.push({ role: 'system', content: $('system-prompt').value.trim() });
+    messages.push(...conversation, turn);
     const body = {
       model: 'phi-3.5-vision-instruct',
       stream: true,
+      stream_options: { include_usage: true },
       max_tokens: Number($('max-tokens').value) || 64,
-      messages: [{ role: 'user', content: parts }],
+      temperature: Number($('temperature').value) || 0,
+      messages: messages,
       sightline: { return_images: true }
     };
     if ($('num-crops').value) body.sightline.num_crops = Number($('num-crops').value);
-    const res = await fetch('/v1/chat/completions', {
+    const sent = performance.now();
+    const res = await fetch('v1/chat/completions', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key },
       body: JSON.stringify(body),
@@ -178,22 +288,54 @@
     });
     if (!res.ok) return failed(res);
     $('status').textContent = 'Answering…';
-    let finish = null;
+    let finish = null, usage = null, first = null;
     await readEvents(res, (chunk) => {
       const choice = (chunk.choices || [])[0];
-      if (choice && choice.delta && choice.delta.content) $('answer').textContent += choice.delta.content;
+      if (choice && choice.delta && choice.delta.content) {
+        if (first === null) first = performance.now();
+        showAnswer(answerText + choice.delta.content);
+      }
       if (choice && choice.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
       if (chunk.sightline) showExtension(chunk.sightline);
     });
-    $('status').textContent = 'Done (' + (finish || 'stop') + ').';
+    const end = performance.now();
+    let timing = '';
+    if (usage) {
+      timing = ' ' + usage.completion_tokens + ' tokens; prompt ' + usage.prompt_tokens + ' tokens';
+      if (first !== null) {
+        timing += '; first text after ' + ((first - sent) / 1000).toFixed(1) + ' s';
+        if (end > first && usage.completion_tokens > 1) timing += ', then ' + (usage.completion_tokens / ((end - first) / 1000)).toFixed(1) + ' tokens/s';
+      }
+      timing += '.';
+    }
+    $('status').textContent = 'Done (' + (finish || 'stop') + ').' + timing;
     $('feedback').hidden = false;
+    if (finish !== 'content_filter' && finish !== 'error') {
+      conversation.push(turn, { role: 'assistant', content: answerText });
+      saveConversation();
+    }
   }
 
   async function ask(ev) {
     ev.preventDefault();
+    return run(null);
+  }
+
+  // Asks again for the last answer of the conversation (another draw at a temperature above 0).
+  function regenerate() {
+    if (conversation.length < 2 || running) return;
+    const turn = conversation[conversation.length - 2];
+    conversation.splice(conversation.length - 2, 2);
+    saveConversation();
+    return run(turn);
+  }
+
+  async function run(again) {
     const key = keyInput.value.trim();
     keepKey(key);
-    $('answer').textContent = '';
+    showConversation();
+    showAnswer('');
     $('seen').textContent = '';
     $('notes').textContent = '';
     $('feedback').hidden = true;
@@ -203,7 +345,13 @@
     $('stop').disabled = false;
     try {
       const documentFile = $('document').files[0];
-      if (documentFile) await askDocument(key, documentFile); else await askChat(key);
+      if (documentFile && !again) {
+        await askDocument(key, documentFile);
+      } else {
+        await askChat(key, again || await userTurn());
+        if (!again) { extraImages = []; $('images').value = ''; showPreviews(); }
+        showConversation();
+      }
     } catch (e) {
       // Stopping closes the connection; the server notices and stops generating.
       $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;
@@ -216,7 +364,7 @@
 
   async function feedback(rating) {
     if (!requestId) return;
-    const res = await fetch('/api/feedback', {
+    const res = await fetch('api/feedback', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyInput.value.trim() },
       body: JSON.stringify({ request_id: requestId, rating: rating, comment: $('feedback-comment').value || undefined })
@@ -225,6 +373,34 @@
   }
 
   $('ask-form').addEventListener('submit', ask);
+  $('images').addEventListener('change', showPreviews);
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    addImages(e.dataTransfer.files);
+  });
+  document.addEventListener('paste', (e) => {
+    if (e.clipboardData && addImages(e.clipboardData.files)) e.preventDefault();
+  });
+  $('regenerate').addEventListener('click', regenerate);
+  $('new-conversation').addEventListener('click', () => {
+    conversation = [];
+    saveConversation();
+    showConversation();
+    showAnswer('');
+    $('status').textContent = 'New conversation.';
+  });
+  $('copy').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(answerText);
+      $('status').textContent = 'Answer copied.';
+    } catch (e) {
+      $('status').textContent = 'Copying is not allowed here: select the text instead.';
+    }
+  });
   $('stop').addEventListener('click', () => { if (running) running.abort(); });
   $('remember-key').addEventListener('change', () => keepKey(keyInput.value.trim()));
   $('thumbs-up').addEventListener('click', () => feedback('up'));

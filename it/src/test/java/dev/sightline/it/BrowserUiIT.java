@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -164,5 +165,121 @@ class BrowserUiIT extends DeployedEar {
         } finally {
             Files.deleteIfExists(pdf);
         }
+    }
+
+    /** The prompt tokens the status line reports for the last answer. */
+    static int promptTokens(WebDriver d) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prompt (\\d+) tokens").matcher(d.findElement(By.id("status")).getText());
+        assertTrue(m.find(), d.findElement(By.id("status")).getText());
+        return Integer.parseInt(m.group(1));
+    }
+
+    static int turns(WebDriver d) {
+        return d.findElements(By.cssSelector("#conversation li")).size();
+    }
+
+    void askAndWait(String question, int turnsAfter) {
+        WebElement q = driver.findElement(By.id("question"));
+        q.clear();
+        q.sendKeys(question);
+        driver.findElement(By.id("ask")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done") && turns(d) == turnsAfter);
+    }
+
+    @Test
+    void aConversationCarriesItsTurnsSurvivesAReloadAndStartsAgain() {
+        driver.get(Http.BASE + "/");
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        WebElement max = driver.findElement(By.id("max-tokens"));
+        max.clear();
+        max.sendKeys("6");
+        askAndWait("Name a colour.", 2);
+        int first = promptTokens(driver);
+        assertTrue(driver.findElement(By.id("status")).getText().matches("Done \\(\\w+\\)\\. \\d+ tokens; prompt \\d+ tokens; first text after [0-9.]+ s.*"),
+                driver.findElement(By.id("status")).getText());
+        askAndWait("And another one?", 4);
+        // The second question was sent with the first turn and its answer before it.
+        assertTrue(promptTokens(driver) > first + 6, promptTokens(driver) + " after " + first);
+        assertEquals(List.of("turn user", "turn assistant", "turn user", "turn assistant"),
+                driver.findElements(By.cssSelector("#conversation li")).stream().map(e -> e.getAttribute("class")).toList());
+        // Kept for the tab: a reload shows the same turns; regenerate replaces the last answer.
+        driver.navigate().refresh();
+        assertEquals(4, turns(driver));
+        driver.findElement(By.id("regenerate")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done") && turns(d) == 4);
+        driver.findElement(By.id("new-conversation")).click();
+        assertEquals(0, turns(driver));
+        assertTrue(driver.findElement(By.id("conversation-empty")).isDisplayed());
+        assertEquals("[]", ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('sightline.conversation')"));
+    }
+
+    @Test
+    void answersAreMarkdownThatRunsNoScript() {
+        driver.get(Http.BASE + "/");
+        var js = (org.openqa.selenium.JavascriptExecutor) driver;
+        String html = (String) js.executeScript("""
+                const h = window.sightlineMarkdown('**bold** <img src=x onerror="window.hacked = 1"> <script>window.hacked = 2</script>\\n\\n'
+                  + '| a | b |\\n|---|---|\\n| 1 | 2 |\\n\\n```\\nlet x = 1;\\n```\\n\\n- one\\n- two');
+                document.getElementById('answer').innerHTML = h;
+                return h;""");
+        assertTrue(html.contains("<strong>bold</strong>") && html.contains("<table>") && html.contains("<code>") && html.contains("<li>one</li>"), html);
+        assertFalse(html.contains("onerror") || html.contains("<script"), html);
+        assertEquals(null, js.executeScript("return window.hacked === undefined ? null : window.hacked"), "no script ran");
+    }
+
+    @Test
+    void darkModeFollowsTheSystemAndAPhoneWidthNeedsNoSideScrolling() {
+        driver.get(Http.BASE + "/");
+        var js = (org.openqa.selenium.JavascriptExecutor) driver;
+        assertEquals("rgb(250, 250, 250)", js.executeScript("return getComputedStyle(document.body).backgroundColor"));
+        ((ChromeDriver) driver).executeCdpCommand("Emulation.setEmulatedMedia",
+                java.util.Map.of("features", List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        assertEquals("rgb(22, 22, 22)", js.executeScript("return getComputedStyle(document.body).backgroundColor"));
+        ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                java.util.Map.of("width", 390, "height", 844, "deviceScaleFactor", 2, "mobile", true));
+        driver.navigate().refresh();
+        Number scroll = (Number) js.executeScript("return document.documentElement.scrollWidth");
+        Number width = (Number) js.executeScript("return window.innerWidth");
+        assertTrue(scroll.intValue() <= width.intValue(), "page " + scroll + " px wide in a " + width + " px window");
+    }
+
+    @Test
+    void pastedAndDroppedImagesArePreviewedScaledDownAndSent() {
+        driver.get(Http.BASE + "/");
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        var js = (org.openqa.selenium.JavascriptExecutor) driver;
+        // A 2000 x 1000 picture pasted, a 300 x 200 one dropped on the image field.
+        js.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const picture = (w, h, colour) => new Promise((resolve) => {
+                  const c = document.createElement('canvas');
+                  c.width = w; c.height = h;
+                  const g = c.getContext('2d');
+                  g.fillStyle = colour; g.fillRect(0, 0, w, h);
+                  g.fillStyle = '#fff'; g.fillRect(w / 4, h / 4, w / 2, h / 2);
+                  c.toBlob((b) => resolve(new File([b], colour + '.png', { type: 'image/png' })), 'image/png');
+                });
+                Promise.all([picture(2000, 1000, '#c33'), picture(300, 200, '#33c')]).then(([big, small]) => {
+                  const pasted = new DataTransfer();
+                  pasted.items.add(big);
+                  document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true }));
+                  const dropped = new DataTransfer();
+                  dropped.items.add(small);
+                  document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+                  done();
+                });""");
+        assertEquals(2, driver.findElements(By.cssSelector("#previews img")).size(), "both previewed");
+        driver.findElement(By.id("question")).sendKeys("What is in these pictures?");
+        WebElement max = driver.findElement(By.id("max-tokens"));
+        max.clear();
+        max.sendKeys("4");
+        driver.findElement(By.id("ask")).click();
+        new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done"));
+        // What the model saw: both images, the pasted one scaled to 1344 pixels wide before it was sent.
+        List<WebElement> seen = driver.findElements(By.cssSelector("#seen img"));
+        assertEquals(2, seen.size());
+        assertEquals(1344L, js.executeScript("return arguments[0].naturalWidth", seen.get(0)));
+        assertEquals(300L, js.executeScript("return arguments[0].naturalWidth", seen.get(1)));
+        assertEquals(0, driver.findElements(By.cssSelector("#previews img")).size(), "sent images leave the previews");
     }
 }

@@ -322,13 +322,19 @@
     return run(null);
   }
 
-  // Asks again for the last answer of the conversation (another draw at a temperature above 0).
-  function regenerate() {
+  // Asks again for the last answer of the conversation (another draw at a temperature above 0);
+  // should that fail or be stopped, the earlier answer stays.
+  async function regenerate() {
     if (conversation.length < 2 || running) return;
     const turn = conversation[conversation.length - 2];
-    conversation.splice(conversation.length - 2, 2);
+    const removed = conversation.splice(conversation.length - 2, 2);
     saveConversation();
-    return run(turn);
+    await run(turn);
+    if (!conversation.includes(turn)) {
+      conversation.push(...removed);
+      saveConversation();
+      showConversation();
+    }
   }
 
   async function run(again) {

@@ -282,4 +282,37 @@ class BrowserUiIT extends DeployedEar {
         assertEquals(300L, js.executeScript("return arguments[0].naturalWidth", seen.get(1)));
         assertEquals(0, driver.findElements(By.cssSelector("#previews img")).size(), "sent images leave the previews");
     }
+
+    @Test
+    void aKeyboardAloneCanAskAndTheAnswerIsAnnouncedOnce() {
+        driver.get(Http.BASE + "/");
+        var js = (org.openqa.selenium.JavascriptExecutor) driver;
+        var keys = new org.openqa.selenium.interactions.Actions(driver); // keys to whatever has the focus (a file input included)
+        // Tab order from the top of the page: the key first, then the inputs, the question, and Ask.
+        List<String> order = new java.util.ArrayList<>();
+        for (int i = 0; i < 25 && !order.contains("ask"); i++) {
+            keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+            String id = (String) js.executeScript("const e = document.activeElement; return e.id || e.tagName.toLowerCase();");
+            order.add(id);
+        }
+        assertEquals(List.of("api-key", "remember-key", "images", "document"), order.subList(0, 4), order.toString());
+        assertTrue(order.indexOf("question") < order.indexOf("max-tokens") && order.indexOf("max-tokens") < order.indexOf("ask"), order.toString());
+        assertTrue(order.contains("summary"), "the settings open from the keyboard: " + order);
+        // Type the key and the question, then press Enter on Ask: no pointer at all.
+        driver.findElement(By.id("api-key")).sendKeys(Http.KEY);
+        keys.sendKeys(org.openqa.selenium.Keys.TAB).perform(); // remember-key
+        for (int i = 0; i < 25 && !"question".equals(js.executeScript("return document.activeElement.id")); i++) {
+            keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        }
+        keys.sendKeys("Say hello.").perform();
+        for (int i = 0; i < 10 && !"ask".equals(js.executeScript("return document.activeElement.id")); i++) {
+            keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        }
+        keys.sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done"));
+        assertFalse(driver.findElement(By.id("answer")).getText().isBlank());
+        // Screen readers hear the status line once per answer, not every token of the answer.
+        assertEquals("status", driver.findElement(By.id("status")).getAttribute("role"));
+        assertEquals(null, driver.findElement(By.id("answer")).getAttribute("aria-live"));
+    }
 }

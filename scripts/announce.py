@@ -7,6 +7,7 @@ import os
 import sys
 
 body, key_file = sys.argv[1], sys.argv[2]
+base = sys.argv[3] if len(sys.argv) > 3 else "http://localhost:8080/"
 try:
     checks = json.loads(body).get("checks", [])
     data = next((c.get("data", {}) for c in checks if c.get("name") == "model"), {})
@@ -25,7 +26,7 @@ if data.get("load_error"):
 elif not data:
     print(" Sightline did not become ready; see the server log above.")
 else:
-    print(" Sightline is ready: http://localhost:8080/  (API: http://localhost:8080/v1)")
+    print(" Sightline is ready: " + base + "  (API: " + base + "v1)")
     print(" Model:   " + str(data.get("model", "?")))
     if data.get("warning"):
         print(" WARNING: " + str(data["warning"]))

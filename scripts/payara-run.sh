@@ -4,7 +4,7 @@ set -euo pipefail
 PAYARA_HOME=${1:?usage: payara-run.sh PAYARA_HOME EAR}
 EAR=${2:?usage: payara-run.sh PAYARA_HOME EAR}
 HERE=$(cd "$(dirname "$0")" && pwd)
-bash "$HERE/payara-prepare.sh" "$PAYARA_HOME"
+bash "$HERE/payara-prepare.sh" "$PAYARA_HOME" --keep-app
 export AS_JAVA=${AS_JAVA:-$JAVA_HOME}
 # Signal chaining for the server JVM, as in bin/sightline: native OpenCL libraries must not take over
 # the SIGSEGV handler the JVM's compiled code relies on.
@@ -12,7 +12,15 @@ if [[ -f "$AS_JAVA/lib/libjsig.so" ]]; then export LD_PRELOAD="$AS_JAVA/lib/libj
 ASADMIN="$PAYARA_HOME/bin/asadmin"
 AUTODEPLOY="$PAYARA_HOME/glassfish/domains/domain1/autodeploy"
 mkdir -p "$AUTODEPLOY"
-cp "$EAR" "$AUTODEPLOY/sightline.ear"
+# SIGHTLINE_CONTEXT_ROOT (default /) moves the UI and the API, e.g. to /ai.
+CONTEXT_ROOT=${SIGHTLINE_CONTEXT_ROOT:-/}
+BASE="http://localhost:8080${CONTEXT_ROOT%/}"
+if [[ $CONTEXT_ROOT == / ]]; then
+  cp "$EAR" "$AUTODEPLOY/sightline.ear.tmp"
+else
+  python3 "$HERE/ear-context-root.py" "$EAR" "$AUTODEPLOY/sightline.ear.tmp" "$CONTEXT_ROOT"
+fi
+mv "$AUTODEPLOY/sightline.ear.tmp" "$AUTODEPLOY/sightline.ear"
 stop() { "$ASADMIN" stop-domain domain1 >/dev/null 2>&1 || true; }
 trap stop INT TERM EXIT
 KEY_FILE="$PAYARA_HOME/glassfish/domains/domain1/config/sightline-api-key"
@@ -24,9 +32,9 @@ announce() {
     [[ $body == *'"status":"UP"'* || $body == *load_error* ]] && break
     sleep 2
   done
-  curl -s -o /dev/null --max-time 5 http://localhost:8080/v1/models || true  # the first API request sets the key up
-  python3 "$HERE/announce.py" "$body" "$KEY_FILE"
+  curl -s -o /dev/null --max-time 5 "$BASE/v1/models" || true  # the first API request sets the key up
+  python3 "$HERE/announce.py" "$body" "$KEY_FILE" "$BASE/"
 }
-echo "Sightline is starting on Payara (http://localhost:8080/); the address and the key follow once the model is ready."
+echo "Sightline is starting on Payara ($BASE/); the address and the key follow once the model is ready."
 announce &
 "$ASADMIN" start-domain --verbose domain1

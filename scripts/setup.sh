@@ -22,6 +22,8 @@ fc-list 2>/dev/null | grep -qi carlito || need_apt+=(fonts-crosextra-carlito fon
 # OpenCL for the Aparapi backend: the ICD loader and PoCL, so the OpenCL path runs for real on the CPU.
 [[ -e /etc/OpenCL/vendors/pocl.icd ]] || need_apt+=(pocl-opencl-icd)
 ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need_apt+=(ocl-icd-libopencl1)
+# PostgreSQL server binaries: the tests run a throwaway server (scripts/test-postgres.sh), as a deployment's database.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 # CJK text in documents (slides and PDFs with Chinese/Japanese/Korean) renders instead of boxes.
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need_apt+=(fonts-noto-cjk)
 if [[ ${#need_apt[@]} -gt 0 ]]; then

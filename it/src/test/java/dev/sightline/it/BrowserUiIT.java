@@ -20,8 +20,6 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -35,13 +33,7 @@ class BrowserUiIT extends DeployedEar {
 
     @BeforeEach
     void start() throws Exception {
-        ChromeOptions o = new ChromeOptions();
-        o.setBinary(System.getProperty("sightline.chromium", "/usr/bin/chromium"));
-        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of(System.getProperty("sightline.chromedriver", "/usr/bin/chromedriver")).toFile()).build();
-        driver = new ChromeDriver(service, o);
+        driver = Browser.chromium();
     }
 
     @AfterEach

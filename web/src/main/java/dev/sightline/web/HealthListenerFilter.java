@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The health listener ({@code sightline.health.port}, set up by {@code scripts/payara-prepare.sh}
+ * The health listener ({@code sightline.health.port}, set up by {@code scripts/install-into-domain.sh}
  * with its own worker pool) serves Payara's {@code /health} and {@code /metrics} only: this
  * application answers 404 there, before any body is read, so the port probes and scrapers use
  * cannot be filled by API traffic. First in {@code web.xml}'s filter order.

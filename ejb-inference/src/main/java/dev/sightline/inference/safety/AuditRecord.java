@@ -4,22 +4,25 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.Id;
-import jakarta.persistence.Index;
+import jakarta.persistence.GenerationType;
 import jakarta.persistence.Table;
+import jakarta.persistence.TableGenerator;
 import java.time.Instant;
 
 /** One moderation decision. Holds categories, severities, actions and PII types — never the text, unless configured. */
 @Entity
-@Table(name = "SIGHTLINE_AUDIT", indexes = @Index(columnList = "requestId"))
+@Table(name = "sightline_audit")
 public class AuditRecord {
     @Id
-    @GeneratedValue
+    @TableGenerator(name = "audit_ids", table = "sightline_ids", pkColumnName = "name", valueColumnName = "next_id",
+            pkColumnValue = "audit", allocationSize = 50)
+    @GeneratedValue(strategy = GenerationType.TABLE, generator = "audit_ids")
     public Long id;
 
-    @Column(nullable = false, length = 64)
+    @Column(name = "request_id", nullable = false, length = 64)
     public String requestId;
 
-    @Column(nullable = false)
+    @Column(name = "created_at", nullable = false)
     public Instant at;
 
     /** Who sent the request (an API key's fingerprint or a token's subject); on the input row. */
@@ -38,10 +41,10 @@ public class AuditRecord {
     public String categories;
 
     /** e.g. "EMAIL_ADDRESS,PHONE_NUMBER" */
-    @Column(length = 512)
+    @Column(name = "pii_types", length = 512)
     public String piiTypes;
 
     /** Only when sightline.moderation.audit.include-text=true. */
-    @Column(length = 8000)
+    @Column(name = "audit_text", length = 8000)
     public String text;
 }

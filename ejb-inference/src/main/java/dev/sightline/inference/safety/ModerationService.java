@@ -16,6 +16,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.DependsOn;
 import jakarta.ejb.Startup;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -44,6 +45,7 @@ import jakarta.ejb.EJB;
  */
 @Singleton
 @Startup
+@DependsOn("Database")
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 public class ModerationService {
     private static final Logger AUDIT = Logger.getLogger("sightline.audit");

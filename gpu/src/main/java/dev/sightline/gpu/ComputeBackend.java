@@ -1,5 +1,7 @@
 package dev.sightline.gpu;
 
+import java.util.Collection;
+
 /**
  * The operations the model is written in. Activations are float32 row-major arrays
  * ({@code [n, width]}); weights come in their stored format ({@link Weights}).
@@ -23,77 +25,20 @@ public interface ComputeBackend extends AutoCloseable {
     void attention(float[] q, float[] k, float[] v, float[] out, int n, int start, int kvLen,
                    int heads, int headDim, float scale, boolean causal);
 
-    /**
-     * Whether this backend can keep a KV cache as float16 ({@link #storeHalf}, {@link #storeHalfKeys}
-     * and the float16
-     * {@link #attention(float[], short[], short[], int, float[], int, int, int, int, int, float, boolean)}):
-     * half the memory and half the bytes that decode attention reads per cached position. The cache
-     * is head-major, each head's positions one contiguous run of capacity·headDim values (laid out
-     * [positions, heads·headDim], a head's keys were 192 bytes every 6 KiB, a new page for each, and
-     * one-query attention over 777 of them ran 3.0× slower). Values are [heads, capacity, headDim];
-     * keys are [heads, capacity / {@link #KEY_BLOCK}, headDim, {@link #KEY_BLOCK}], each block of
-     * positions transposed, so that one query's scores for a block are one vector of products over
-     * the dimensions rather than a horizontal sum per key. The capacity is a multiple of the block.
-     */
+    /** Whether {@link #kvStore} can hold keys and values as float16 (half the memory, and half the bytes decode attention reads). */
     default boolean halfKvCache() {
         return false;
     }
 
-    /** Positions per transposed block of a float16 key cache (see {@link #halfKvCache}). */
-    int KEY_BLOCK = 16;
-
     /**
-     * Rows of src (row r at srcOff + r·srcStride, heads·headDim floats, head by head) into positions
-     * start… of a float16 value cache of {@code capacity} positions: dst[(h·capacity + start + r)·headDim + d]
-     * = float16(src[srcOff + r·srcStride + h·headDim + d]), clamped to ±65504 (float16's largest).
+     * A KV store for one sequence: {@code layers} layers of {@code heads}·{@code headDim} keys and
+     * values, room for at least {@code capacity} positions, float16 when {@code half} (only where
+     * {@link #halfKvCache}). The backend picks the layout its attention reads; by default float32
+     * [positions, heads·headDim] through {@link #copy} and {@link #attention}.
      */
-    default void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
-                           int heads, int headDim, int capacity) {
-        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
-    }
-
-    /**
-     * As {@link #storeHalf}, into a float16 key cache (see {@link #halfKvCache}): position p of head h,
-     * dimension d at h·capacity·headDim + (p − p % B)·headDim + d·B + p % B, B = {@link #KEY_BLOCK}.
-     */
-    default void storeHalfKeys(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
-                               int heads, int headDim, int capacity) {
-        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
-    }
-
-    /**
-     * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over
-     * a float16 key cache and value cache of {@code capacity} positions (see {@link #halfKvCache}).
-     */
-    default void attention(float[] q, short[] k, short[] v, int capacity, float[] out, int n, int start, int kvLen,
-                           int heads, int headDim, float scale, boolean causal) {
-        throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
-    }
-
-    /**
-     * Whether this backend's float32 KV cache is laid out like the float16 one (see {@link #halfKvCache}):
-     * keys in transposed blocks of {@link #KEY_BLOCK} positions ({@link #storeKeys}), values
-     * [heads, capacity, headDim], read by
-     * {@link #attention(float[], float[], float[], int, float[], int, int, int, int, int, float, boolean)}.
-     * Otherwise it is [positions, heads·headDim] and read by the plain float32 attention.
-     */
-    default boolean headMajorKvCache() {
-        return false;
-    }
-
-    /** As {@link #storeHalfKeys} into a float32 key cache, without conversion (see {@link #headMajorKvCache}). */
-    default void storeKeys(float[] src, int srcOff, int srcStride, float[] dst, int start, int rows,
-                           int heads, int headDim, int capacity) {
-        throw new UnsupportedOperationException(name() + " keeps no head-major float32 KV cache");
-    }
-
-    /**
-     * {@link #attention(float[], float[], float[], float[], int, int, int, int, int, float, boolean)} over
-     * a float32 key cache and value cache of {@code capacity} positions (see {@link #headMajorKvCache}).
-     */
-    default void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
-                           int heads, int headDim, float scale, boolean causal) {
-        throw new UnsupportedOperationException(name() + " keeps no head-major float32 KV cache");
+    default KvStore kvStore(int layers, int heads, int headDim, int capacity, boolean half) {
+        if (half) throw new UnsupportedOperationException(name() + " keeps no float16 KV cache");
+        return new RowMajorKvStore(this, layers, heads, headDim, capacity);
     }
 
     /** RMSNorm per row: out = x / sqrt(mean(x²) + eps) · weight (normalise first, then weight, as HF). */
@@ -144,7 +89,7 @@ public interface ComputeBackend extends AutoCloseable {
     default void fromHost(float[] a) {}
 
     /** Every matrix the model will use, so that a device backend can make them resident in one pass. */
-    default void prepare(java.util.Collection<? extends Weights> weights) {}
+    default void prepare(Collection<? extends Weights> weights) {}
 
     /** A short name for logs and benchmarks ("cpu", "opencl:…"). */
     String name();

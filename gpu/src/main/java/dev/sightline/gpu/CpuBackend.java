@@ -1,8 +1,11 @@
 package dev.sightline.gpu;
 
+import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -42,7 +45,7 @@ public final class CpuBackend implements ComputeBackend {
      * thread that the VM slows down takes fewer tasks (a parallel stream splits the range up front,
      * into quarters on a 2-core machine, and waits for the slowest quarter).
      */
-    private void parallel(int tasks, java.util.function.IntConsumer body) {
+    void parallel(int tasks, IntConsumer body) {
         if (tasks == 1 || threads == 1) {
             for (int i = 0; i < tasks; i++) body.accept(i);
             return;
@@ -67,11 +70,11 @@ public final class CpuBackend implements ComputeBackend {
         return b;
     }
 
-    private float[] buffer(int size) {
+    float[] buffer(int size) {
         return scratch(rowBuffer, size);
     }
 
-    private float[] rowBuffer(int size) {
+    float[] rowBuffer(int size) {
         return scratch(singleRow, size);
     }
 
@@ -93,7 +96,7 @@ public final class CpuBackend implements ComputeBackend {
             if (n == 2) { // two memory-bound GEMVs beat a fused pass that computes four (measured 2.6 against 3.3 ms)
                 float[] one = new float[w.rows];
                 gemvQ8(q, bias, x, out);
-                float[] second = java.util.Arrays.copyOfRange(x, w.cols, 2 * w.cols);
+                float[] second = Arrays.copyOfRange(x, w.cols, 2 * w.cols);
                 gemvQ8(q, bias, second, one);
                 System.arraycopy(one, 0, out, w.rows, w.rows);
                 return;
@@ -174,10 +177,10 @@ public final class CpuBackend implements ComputeBackend {
             int r = t * block;
             if (VectorKernels.wideGemv()) {
                 int quarter = (r1 - r) / 4;
-                for (int i = 0; i < quarter; i++) VectorKernels.dotQ8x4(w.q, w.scales, r + i, quarter, w.cols, x, out);
+                for (int i = 0; i < quarter; i++) Q8_0.dot4(w.q, w.scales, r + i, quarter, w.cols, x, out);
                 r += 4 * quarter;
             }
-            for (; r < r1; r++) out[r] = VectorKernels.dotQ8(w.q, w.scales, r, w.cols, x);
+            for (; r < r1; r++) out[r] = Q8_0.dot(w.q, w.scales, r, w.cols, x);
             if (bias != null) for (r = t * block; r < r1; r++) out[r] += bias[r];
         });
     }
@@ -198,7 +201,7 @@ public final class CpuBackend implements ComputeBackend {
             for (int r = t * block; r < r1; r += 2) { // groups inside rows: the pair is still in L1 for the next group
                 for (int g = 0; g < n; g += 4) {
                     int t1 = Math.min(g + 1, n - 1), t2 = Math.min(g + 2, n - 1), t3 = Math.min(g + 3, n - 1);
-                    VectorKernels.dotQ8Rows2x4(w.q, w.scales, r, cols, x, g * cols, t1 * cols, t2 * cols, t3 * cols,
+                    Q8_0.dotRows2x4(w.q, w.scales, r, cols, x, g * cols, t1 * cols, t2 * cols, t3 * cols,
                             out, g * rows, t1 * rows, t2 * rows, t3 * rows);
                 }
             }
@@ -213,7 +216,7 @@ public final class CpuBackend implements ComputeBackend {
         final int rows = w.rows, cols = w.cols;
         final float[] xp = new float[n * cols];
         for (int t = 0; t < n; t++) {
-            float[] row = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), reordered = new float[cols];
+            float[] row = Arrays.copyOfRange(x, t * cols, (t + 1) * cols), reordered = new float[cols];
             VectorKernels.prepareBf16(row, cols, reordered);
             System.arraycopy(reordered, 0, xp, t * cols, cols);
         }
@@ -289,7 +292,7 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Decode GEMV over Q4_0: x prepared once (see {@link VectorKernels#prepareQ4}), then two rows
+     * Decode GEMV over Q4_0: x prepared once (see {@link Q4_0#prepare}), then two rows
      * at a time in registers; a last group shorter than 128 columns, leftover rows and machines
      * without 512-bit vectors take the scalar path.
      */
@@ -299,7 +302,7 @@ public final class CpuBackend implements ComputeBackend {
         final int vectorCols = wide ? cols / Q4_0.GROUP * Q4_0.GROUP : 0;
         // x prepared once per call for the vector kernel (unused on the scalar path)
         final float[] xs = wide ? scratch(transposeBuffer, cols) : null, xc = wide ? scratch(singleRow, bpr) : null;
-        if (wide) VectorKernels.prepareQ4(x, cols, xs, xc);
+        if (wide) Q4_0.prepare(x, cols, xs, xc);
         final int block = gemvRows(rows);
         parallel((rows + block - 1) / block, t -> {
             int r1 = Math.min(rows, (t + 1) * block);
@@ -308,7 +311,7 @@ public final class CpuBackend implements ComputeBackend {
                 float[] d = buffer(2 * bpr);
                 int half = (r1 - r) / 2; // two long streams, as in gemvQ8
                 for (int i = 0; i < half; i++) {
-                    VectorKernels.dotQ4x2(w.q, w.scales, r + i, half, cols, xs, xc, d, out);
+                    Q4_0.dot2(w.q, w.scales, r + i, half, cols, xs, xc, d, out);
                     if (vectorCols < cols) {
                         out[r + i] += w.dot(r + i, vectorCols, x);
                         out[r + i + half] += w.dot(r + i + half, vectorCols, x);
@@ -321,192 +324,20 @@ public final class CpuBackend implements ComputeBackend {
         });
     }
 
+    /** Float16 or float32, head-major with keys in transposed blocks: see {@link HeadMajorKvStore}. */
     @Override
     public boolean halfKvCache() {
         return true;
     }
 
     @Override
-    public boolean headMajorKvCache() {
-        return true;
-    }
-
-    /**
-     * Float32 caches laid out as the float16 ones (see {@link ComputeBackend#headMajorKvCache}), read in
-     * place: the same products as {@link #attention(float[], short[], short[], int, float[], int, int, int, int, int, float, boolean)}
-     * without the widening.
-     */
-    @Override
-    public void attention(float[] q, float[] k, float[] v, int capacity, float[] out, int n, int start, int kvLen,
-                          int heads, int headDim, float scale, boolean causal) {
-        final int width = heads * headDim, b = KEY_BLOCK;
-        if (n >= 16 && headDim % Gemm.L == 0) {
-            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                int head = h * capacity * headDim;
-                for (int j0 = 0; j0 < kvPad; j0 += b) packKeyBlock(k, head + j0 * headDim, j0, kvLen, kvPad, headDim, keysT, at);
-                System.arraycopy(v, head, values, v0, kvLen * headDim);
-            });
-            return;
-        }
-        parallel(heads * n, task -> {
-            int h = task / n, t = task % n;
-            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
-            float[] scores = buffer((keys + b - 1) / b * b);
-            int qo = t * width + h * headDim, head = h * capacity * headDim;
-            for (int j0 = 0; j0 < keys; j0 += b) VectorKernels.blockScores(q, qo, k, head + j0 * headDim, headDim, scores, j0);
-            VectorKernels.softmax(scores, 0, keys, scale);
-            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j0 = 0; j0 < keys; j0 += b) {
-                VectorKernels.addWeightedRows(scores, j0, Math.min(b, keys - j0), v, head + j0 * headDim, headDim, out, qo);
-            }
-        });
-    }
-
-    /** src[from, from + n) to dst[to…]: whole blocks as vectors (System.arraycopy's call cost 5 % of prefill attention here). */
-    private static void copyRun(float[] src, int from, float[] dst, int to, int n) {
-        if (n != KEY_BLOCK) {
-            System.arraycopy(src, from, dst, to, n);
-            return;
-        }
-        var lanes = VectorKernels.BLOCK_LANES;
-        for (int i = 0; i < KEY_BLOCK; i += lanes.length()) FloatVector.fromArray(lanes, src, from + i).intoArray(dst, to + i);
-    }
-
-    /**
-     * The key block of positions j0… (src[off + d·B + j], B = {@link ComputeBackend#KEY_BLOCK}) into one
-     * head's Kᵀ for {@link #blockedAttention}: each dimension is already a run of Kᵀ's row d
-     * (keysT[at + d·kvPad + j0…]), and positions from kvLen to kvPad are zeros.
-     */
-    private static void packKeyBlock(float[] src, int off, int j0, int kvLen, int kvPad, int headDim, float[] keysT, int at) {
-        final int b = KEY_BLOCK;
-        int c = Math.min(b, kvLen - j0), w = Math.min(b, kvPad - j0); // positions held, and Kᵀ's columns to fill
-        for (int d = 0; d < headDim; d++) {
-            int to = at + d * kvPad + j0;
-            copyRun(src, off + d * b, keysT, to, c);
-            java.util.Arrays.fill(keysT, to + c, to + w, 0f);
-        }
-    }
-
-    @Override
-    public void storeKeys(float[] src, int srcOff, int srcStride, float[] dst, int start, int rows,
-                          int heads, int headDim, int capacity) {
-        final int b = KEY_BLOCK, first = start - start % b;
-        rows((start + rows - first + b - 1) / b, b * heads * headDim, blk -> {
-            int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + rows, p0 + b);
-            for (int h = 0; h < heads; h++) {
-                int d = h * capacity * headDim + p0 * headDim;
-                for (int p = from; p < to; p++) {
-                    int s = srcOff + (p - start) * srcStride + h * headDim;
-                    for (int i = 0; i < headDim; i++) dst[d + i * b + p - p0] = src[s + i];
-                }
-            }
-        });
-    }
-
-    /** float16's largest finite value: the caches clamp to it rather than overflow to infinity. */
-    private static final float HALF_MAX = 65504f;
-
-    /**
-     * Row by row, each head's run clamped into a scratch and converted as one contiguous run (which
-     * C2 compiles to vector conversions; clamped in the same loop, the conversion stayed scalar and
-     * took 2.4× as long). Blocks of rows are spread over the threads.
-     */
-    @Override
-    public void storeHalf(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
-                          int heads, int headDim, int capacity) {
-        final int b = KEY_BLOCK;
-        rows((rows + b - 1) / b, b * heads * headDim, blk -> {
-            float[] t = rowBuffer(headDim);
-            for (int r = blk * b; r < Math.min(rows, blk * b + b); r++) {
-                for (int h = 0; h < heads; h++) {
-                    VectorKernels.clamp(src, srcOff + r * srcStride + h * headDim, headDim, HALF_MAX, t, 0);
-                    VectorKernels.toHalf(t, 0, headDim, dst, (h * capacity + start + r) * headDim);
-                }
-            }
-        });
-    }
-
-    /**
-     * Per block of positions and head, the block is gathered transposed into a float scratch, clamped
-     * and converted as one contiguous run: converted one value at a time at a stride of
-     * 16, the keys took 2.6× as long. Blocks are spread over the threads.
-     */
-    @Override
-    public void storeHalfKeys(float[] src, int srcOff, int srcStride, short[] dst, int start, int rows,
-                              int heads, int headDim, int capacity) {
-        final int b = KEY_BLOCK, first = start - start % b;
-        rows((start + rows - first + b - 1) / b, b * heads * headDim, blk -> {
-            int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + rows, p0 + b);
-            float[] t = rowBuffer(b * headDim);
-            for (int h = 0; h < heads; h++) {
-                int d = h * capacity * headDim + p0 * headDim;
-                if (to - from < b) { // part of a block (decode): its own positions, one value at a time
-                    for (int p = from; p < to; p++) {
-                        int s = srcOff + (p - start) * srcStride + h * headDim;
-                        for (int i = 0; i < headDim; i++) dst[d + i * b + p - p0] = Float.floatToFloat16(Math.min(HALF_MAX, Math.max(-HALF_MAX, src[s + i])));
-                    }
-                    continue;
-                }
-                for (int p = from; p < to; p++) {
-                    int s = srcOff + (p - start) * srcStride + h * headDim;
-                    for (int i = 0; i < headDim; i++) t[i * b + p - p0] = src[s + i];
-                }
-                VectorKernels.clamp(t, 0, b * headDim, HALF_MAX, t, 0);
-                VectorKernels.toHalf(t, 0, b * headDim, dst, d);
-            }
-        });
-    }
-
-    /**
-     * Float16 caches (see {@link ComputeBackend#halfKvCache}). Many queries: each head's keys and
-     * values are widened straight into the blocked path's packed operands (see {@link #blockedAttention});
-     * a key block's dimension is already a run of Kᵀ's row. One query (decode): per block of
-     * {@value ComputeBackend#KEY_BLOCK} keys, the block (6 KiB at headDim 96) is widened into an L1
-     * scratch and the query's 16 scores come out as one vector of broadcast products over the dimensions
-     * ({@link VectorKernels#blockScores}); then each block of values is widened and added into the
-     * output held in registers ({@link VectorKernels#addWeightedRows}). Per-key dot products paid a
-     * horizontal sum for every key, and the output went through memory for every value.
-     */
-    @Override
-    public void attention(float[] q, short[] k, short[] v, int capacity, float[] out, int n, int start, int kvLen,
-                          int heads, int headDim, float scale, boolean causal) {
-        final int width = heads * headDim, b = KEY_BLOCK;
-        if (n >= 16 && headDim % Gemm.L == 0) {
-            blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, causal, (h, keysT, at, kvPad, values, v0) -> {
-                int head = h * capacity * headDim;
-                float[] block = rowBuffer(b * headDim);
-                for (int j0 = 0; j0 < kvPad; j0 += b) {
-                    VectorKernels.widenCache(k, head + j0 * headDim, b * headDim, block, 0);
-                    packKeyBlock(block, 0, j0, kvLen, kvPad, headDim, keysT, at);
-                }
-                VectorKernels.widenCache(v, head, kvLen * headDim, values, v0);
-            });
-            return;
-        }
-        parallel(heads * n, task -> {
-            int h = task / n;
-            int t = task % n;
-            int keys = causal ? Math.min(kvLen, start + t + 1) : kvLen;
-            int blocks = (keys + b - 1) / b;
-            float[] scores = buffer(blocks * b + b * headDim);
-            int qo = t * width + h * headDim, row = blocks * b, head = h * capacity * headDim; // scratch after the scores
-            for (int j0 = 0; j0 < keys; j0 += b) {
-                // the whole block: its positions past `keys` score too, and softmax never reads them
-                VectorKernels.widenCache(k, head + j0 * headDim, b * headDim, scores, row);
-                VectorKernels.blockScores(q, qo, scores, row, headDim, scores, j0);
-            }
-            VectorKernels.softmax(scores, 0, keys, scale);
-            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            for (int j0 = 0; j0 < keys; j0 += b) {
-                int c = Math.min(b, keys - j0);
-                VectorKernels.widenCache(v, head + j0 * headDim, c * headDim, scores, row);
-                VectorKernels.addWeightedRows(scores, j0, c, scores, row, headDim, out, qo);
-            }
-        });
+    public KvStore kvStore(int layers, int heads, int headDim, int capacity, boolean half) {
+        return half ? new HeadMajorKvStore.Float16(this, layers, heads, headDim, capacity)
+                    : new HeadMajorKvStore.Float32(this, layers, heads, headDim, capacity);
     }
 
     /** Offsets of an L × L block's column: element (i, 0) of row-major rows of L floats. */
-    private static final int[] BLOCK_COLUMN = java.util.stream.IntStream.range(0, Gemm.L).map(i -> i * Gemm.L).toArray();
+    private static final int[] BLOCK_COLUMN = IntStream.range(0, Gemm.L).map(i -> i * Gemm.L).toArray();
 
     /** Queries per task of the blocked attention: whole micro-kernel tiles ({@link Gemm#ROWS}). */
     private static final int QUERY_BLOCK = 4 * Gemm.ROWS;
@@ -534,7 +365,7 @@ public final class CpuBackend implements ComputeBackend {
             int qo = t * width + h * headDim;
             for (int j = 0; j < keys; j++) scores[j] = VectorKernels.dot(q, qo, k, j * width + h * headDim, headDim);
             VectorKernels.softmax(scores, 0, keys, scale);
-            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            Arrays.fill(out, qo, qo + headDim, 0f);
             for (int j = 0; j < keys; j++) VectorKernels.axpy(scores[j], v, j * width + h * headDim, out, qo, headDim);
         });
     }
@@ -544,7 +375,7 @@ public final class CpuBackend implements ComputeBackend {
      * dimension d to keysT[at + d·kvPad + j] (zeros for kvLen ≤ j < kvPad), value j to values[v0 + j·headDim…].
      */
     @FunctionalInterface
-    private interface HeadPacker {
+    interface HeadPacker {
         void pack(int head, float[] keysT, int at, int kvPad, float[] values, int v0);
     }
 
@@ -562,7 +393,7 @@ public final class CpuBackend implements ComputeBackend {
             int keys = Math.min(L, kvLen - j);
             for (int d0 = 0; d0 < headDim; d0 += L) {
                 for (int r = 0; r < keys; r++) FloatVector.fromArray(Gemm.F, src, off + (j + r) * stride + d0).intoArray(block, r * L);
-                java.util.Arrays.fill(block, keys * L, L * L, 0f); // keys past kvLen: the zero padding
+                Arrays.fill(block, keys * L, L * L, 0f); // keys past kvLen: the zero padding
                 for (int c = 0; c < L; c++) {
                     FloatVector.fromArray(Gemm.F, block, c, BLOCK_COLUMN, 0).intoArray(keysT, at + (d0 + c) * kvPad + j);
                 }
@@ -584,7 +415,7 @@ public final class CpuBackend implements ComputeBackend {
      * ({@link #transposeKeys}) instead of gathers a row apart, 1.12–1.18× more at 776 (figures in
      * docs/notes/benchmarks-lab-notes.md).
      */
-    private void blockedAttention(float[] q, float[] out, int n, int start, int kvLen, int heads, int headDim,
+    void blockedAttention(float[] q, float[] out, int n, int start, int kvLen, int heads, int headDim,
                                   float scale, boolean causal, HeadPacker packer) {
         final int width = heads * headDim, kvPad = Gemm.padded(kvLen);
         float[] keysT = scratch(transposeBuffer, width * kvPad + CacheLine.FLOATS);
@@ -602,14 +433,14 @@ public final class CpuBackend implements ComputeBackend {
             for (int i = 0; i < rows; i++) {
                 int seen = causal ? Math.min(kvLen, start + q0 + i + 1) : kvLen;
                 VectorKernels.softmax(s, i * keysPad, seen, scale);
-                java.util.Arrays.fill(s, i * keysPad + seen, (i + 1) * keysPad, 0f);
+                Arrays.fill(s, i * keysPad + seen, (i + 1) * keysPad, 0f);
             }
             Gemm.multiply(s, 0, keysPad, rows, keys, values, v0 + h * kvLen * headDim, headDim, headDim, out, q0 * width + h * headDim, width, tile);
         });
     }
 
     /** Rows [0, n) of an elementwise op, split over the pool when there is enough work to pay for it. */
-    private void rows(int n, int width, java.util.function.IntConsumer row) {
+    void rows(int n, int width, IntConsumer row) {
         if ((long) n * width < 1 << 16) {
             for (int t = 0; t < n; t++) row.accept(t);
         } else {

@@ -1,5 +1,6 @@
 package dev.sightline.gpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -69,7 +70,7 @@ final class Gemm {
                 }
             }
         }
-        java.util.Arrays.fill(xT, base + cols * tw, base + paddedCols(cols) * tw, 0f); // columns up to a whole run
+        Arrays.fill(xT, base + cols * tw, base + paddedCols(cols) * tw, 0f); // columns up to a whole run
     }
 
     /** Columns of a transposed tile: cols rounded up to a whole {@link #RUN}. */
@@ -126,13 +127,13 @@ final class Gemm {
         int cols = w.cols, ld = paddedCols(cols), rows = Math.min(block, w.rows - r0), groups = (rows + ROWS - 1) / ROWS, span = t1 - t0;
         int row = MAX_ROW_BLOCK * KC; // one row's slice, before it is spread into its panel
         int a0 = CacheLine.offset(acc);
-        java.util.Arrays.fill(acc, a0, a0 + groups * ROWS * span, 0f);
+        Arrays.fill(acc, a0, a0 + groups * ROWS * span, 0f);
         for (int kc = 0; kc < cols; kc += KC) {
             int kw = Math.min(KC, cols - kc), depth = paddedCols(kw);
             for (int j = 0; j < groups * ROWS; j++) {
                 int at = (j / ROWS) * ROWS * depth + (j % ROWS) * RUN;
                 if (j < rows && w instanceof Q8_0 q && L == RUN) { // straight into the panel, without the row slice
-                    VectorKernels.q8ToPanel(q.q, q.scales, r0 + j, cols, kc, kc + kw, wBuf, at, ROWS * RUN);
+                    Q8_0.toPanel(q.q, q.scales, r0 + j, cols, kc, kc + kw, wBuf, at, ROWS * RUN);
                     continue;
                 }
                 if (j < rows && w instanceof Weights.Dense d && d.dtype == DType.BF16 && L == RUN && kw % RUN == 0) { // likewise
@@ -140,7 +141,7 @@ final class Gemm {
                     continue;
                 }
                 if (j < rows) w.rowToFloat(r0 + j, kc, kc + kw, wBuf, row);
-                java.util.Arrays.fill(wBuf, row + (j < rows ? kw : 0), row + depth, 0f); // past the last column or row: zeros
+                Arrays.fill(wBuf, row + (j < rows ? kw : 0), row + depth, 0f); // past the last column or row: zeros
                 if (L == RUN) {
                     for (int k = 0; k < depth; k += RUN) FloatVector.fromArray(F, wBuf, row + k).intoArray(wBuf, at + k * ROWS);
                 } else {
@@ -432,7 +433,7 @@ final class Gemm {
             // rows are computed twice, identically, instead of on a slower one-row path
             for (int t0 = 0; t0 < width; t0 += 2 * L) {
                 int tw = Math.min(2 * L, width - t0);
-                java.util.Arrays.fill(tile, 0, ROWS * tw, 0f);
+                Arrays.fill(tile, 0, ROWS * tw, 0f);
                 if (tw == 2 * L) kernel12x2(w, wo + r * ldw, ldw, xT, xo + t0, ldx, depth, tile, 0);
                 else kernel12x1(w, wo + r * ldw, ldw, xT, xo + t0, ldx, depth, tile, 0);
                 for (int j = 0; j < ROWS; j++) System.arraycopy(tile, j * tw, out, oo + (r + j) * ldo + t0, tw);

@@ -63,68 +63,8 @@ public final class VectorKernels {
         return s;
     }
 
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
-
-    /**
-     * Σ_i q[row, i] · scale[block(i)] · x[i] for one Q8_0 row. On 512-bit machines 16 int8 lanes
-     * widen straight to 16 float lanes (B2F), two per 32-weight block; elsewhere a scalar loop.
-     */
-    static float dotQ8(byte[] q, float[] scales, int row, int cols, float[] x) {
-        int bpr = cols / Q8_0.BLOCK;
-        int base = row * cols;
-        if (F.vectorBitSize() >= 512) {
-            FloatVector acc0 = FloatVector.zero(F16L);
-            FloatVector acc1 = FloatVector.zero(F16L);
-            for (int b = 0; b < bpr; b++) {
-                int o = base + b * Q8_0.BLOCK;
-                int xo = b * Q8_0.BLOCK;
-                FloatVector d = FloatVector.broadcast(F16L, scales[row * bpr + b]);
-                FloatVector w0 = (FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0);
-                FloatVector w1 = (FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0);
-                acc0 = w0.mul(d).fma(FloatVector.fromArray(F16L, x, xo), acc0);
-                acc1 = w1.mul(d).fma(FloatVector.fromArray(F16L, x, xo + 16), acc1);
-            }
-            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        }
-        float s = 0f;
-        for (int b = 0; b < bpr; b++) {
-            float d = scales[row * bpr + b];
-            float bs = 0f;
-            int o = base + b * Q8_0.BLOCK;
-            for (int i = 0; i < Q8_0.BLOCK; i++) bs += q[o + i] * x[b * Q8_0.BLOCK + i];
-            s += bs * d;
-        }
-        return s;
-    }
-
-
-    /**
-     * Four Q8_0 rows at once (512-bit only), {@code stride} rows apart: out[row + i·stride] = Σ_j q·scale·x
-     * for i < 4. Four independent weight streams keep more memory reads in flight than one (measured
-     * 8.2 vs 5.8 GB/s per core on a matrix larger than L2), and each x vector loaded serves four rows;
-     * with the rows a quarter of a task apart, each stream goes on into the next call (see
-     * {@link CpuBackend#GEMV_ROWS}). Per block the two 16-lane halves are summed first, then scaled
-     * once. Written out without helpers (see {@link #dotQ4x2}).
-     */
-    static void dotQ8x4(byte[] q, float[] scales, int row, int stride, int cols, float[] x, float[] out) {
-        int bpr = cols / Q8_0.BLOCK;
-        int r0 = row * cols, r1 = r0 + stride * cols, r2 = r1 + stride * cols, r3 = r2 + stride * cols;
-        int s0 = row * bpr, s1 = s0 + stride * bpr, s2 = s1 + stride * bpr, s3 = s2 + stride * bpr;
-        FloatVector a0 = FloatVector.zero(F16L), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < bpr; b++) {
-            int k = b * Q8_0.BLOCK;
-            FloatVector xl = FloatVector.fromArray(F16L, x, k), xh = FloatVector.fromArray(F16L, x, k + 16);
-            a0 = ((FloatVector) ByteVector.fromArray(B16, q, r0 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r0 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s0 + b]), a0);
-            a1 = ((FloatVector) ByteVector.fromArray(B16, q, r1 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r1 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s1 + b]), a1);
-            a2 = ((FloatVector) ByteVector.fromArray(B16, q, r2 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r2 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s2 + b]), a2);
-            a3 = ((FloatVector) ByteVector.fromArray(B16, q, r3 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).fma(xh, ((FloatVector) ByteVector.fromArray(B16, q, r3 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(xl)).fma(FloatVector.broadcast(F16L, scales[s3 + b]), a3);
-        }
-        out[row] = a0.reduceLanes(VectorOperators.ADD);
-        out[row + stride] = a1.reduceLanes(VectorOperators.ADD);
-        out[row + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
-        out[row + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
-    }
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
 
     /**
      * Batched decode: two weight rows already in float (w at w0 and w1, {@code cols} each) against
@@ -176,52 +116,7 @@ public final class VectorKernels {
         out[o3 + r + 1] = s13;
     }
 
-    /**
-     * Batched decode over Q8_0 (512-bit only): rows r and r + 1 against four activation rows at x
-     * offsets x0…x3, out[o_t + r] and out[o_t + r + 1]. Each block is widened and scaled once for
-     * the four sequences and each x vector loaded serves both rows. On AVX-512 the conversions share
-     * the FMA ports (28 port operations per 16 FMAs here); a kernel of eight sequences would halve
-     * that, but C2 then stops inlining its vector loads and it runs slower (measured: the notes).
-     */
-    static void dotQ8Rows2x4(byte[] q, float[] scales, int r, int cols, float[] x, int x0, int x1, int x2, int x3,
-                             float[] out, int o0, int o1, int o2, int o3) {
-        int bpr = cols / Q8_0.BLOCK;
-        int w0 = r * cols, w1 = w0 + cols, s0 = r * bpr, s1 = s0 + bpr;
-        FloatVector a00 = FloatVector.zero(F16L), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        for (int b = 0; b < bpr; b++) {
-            int k = b * Q8_0.BLOCK;
-            FloatVector d0 = FloatVector.broadcast(F16L, scales[s0 + b]), d1 = FloatVector.broadcast(F16L, scales[s1 + b]);
-            FloatVector l0 = ((FloatVector) ByteVector.fromArray(B16, q, w0 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(d0);
-            FloatVector h0 = ((FloatVector) ByteVector.fromArray(B16, q, w0 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d0);
-            FloatVector l1 = ((FloatVector) ByteVector.fromArray(B16, q, w1 + k).convertShape(VectorOperators.B2F, F16L, 0)).mul(d1);
-            FloatVector h1 = ((FloatVector) ByteVector.fromArray(B16, q, w1 + k + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(d1);
-            FloatVector xl = FloatVector.fromArray(F16L, x, x0 + k), xh = FloatVector.fromArray(F16L, x, x0 + k + 16);
-            a00 = h0.fma(xh, l0.fma(xl, a00));
-            a10 = h1.fma(xh, l1.fma(xl, a10));
-            xl = FloatVector.fromArray(F16L, x, x1 + k);
-            xh = FloatVector.fromArray(F16L, x, x1 + k + 16);
-            a01 = h0.fma(xh, l0.fma(xl, a01));
-            a11 = h1.fma(xh, l1.fma(xl, a11));
-            xl = FloatVector.fromArray(F16L, x, x2 + k);
-            xh = FloatVector.fromArray(F16L, x, x2 + k + 16);
-            a02 = h0.fma(xh, l0.fma(xl, a02));
-            a12 = h1.fma(xh, l1.fma(xl, a12));
-            xl = FloatVector.fromArray(F16L, x, x3 + k);
-            xh = FloatVector.fromArray(F16L, x, x3 + k + 16);
-            a03 = h0.fma(xh, l0.fma(xl, a03));
-            a13 = h1.fma(xh, l1.fma(xl, a13));
-        }
-        out[o0 + r] = a00.reduceLanes(VectorOperators.ADD);
-        out[o0 + r + 1] = a10.reduceLanes(VectorOperators.ADD);
-        out[o1 + r] = a01.reduceLanes(VectorOperators.ADD);
-        out[o1 + r + 1] = a11.reduceLanes(VectorOperators.ADD);
-        out[o2 + r] = a02.reduceLanes(VectorOperators.ADD);
-        out[o2 + r + 1] = a12.reduceLanes(VectorOperators.ADD);
-        out[o3 + r] = a03.reduceLanes(VectorOperators.ADD);
-        out[o3 + r + 1] = a13.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static final VectorSpecies<Integer> I16L = IntVector.SPECIES_512;
+    static final VectorSpecies<Integer> I16L = IntVector.SPECIES_512;
 
     /**
      * x reordered once per bf16 GEMV call for {@link #dotBf16x4}: within each whole 32 columns,
@@ -238,13 +133,13 @@ public final class VectorKernels {
 
     /**
      * Four bf16 rows of a memory-mapped matrix at once (512-bit only), {@code stride} rows apart (see
-     * {@link #dotQ8x4}): out[row + i·stride] = Σ_c w·x, straight from the mapped bytes. One 64-byte load holds 32 weights as 16 little-endian int
+     * {@link Q8_0#dot4}): out[row + i·stride] = Σ_c w·x, straight from the mapped bytes. One 64-byte load holds 32 weights as 16 little-endian int
      * lanes, the even column in the low half and the odd one in the high half: {@code v << 16} and
      * {@code v & 0xFFFF0000} are already their float32 values, two operations per 32 weights where
      * widening each half to int lanes and shifting took four and a row buffer written and read again
      * (measured: docs/notes/benchmarks-lab-notes.md). x comes reordered by {@link #prepareBf16} to match; the
      * even and odd products go to separate accumulators so that no FMA waits on the previous one.
-     * Written out without helpers (see {@link #dotQ4x2}).
+     * Written out without helpers (see {@link Q4_0#dot2}).
      */
     static void dotBf16x4(MemorySegment w, int row, int stride, int cols, float[] xp, float[] x, float[] out) {
         long r0 = 2L * row * cols, r1 = r0 + 2L * stride * cols, r2 = r1 + 2L * stride * cols, r3 = r2 + 2L * stride * cols;
@@ -286,7 +181,7 @@ public final class VectorKernels {
      * rows beside them for the columns past the last whole 32 (x, same offsets); out[o_t + r] and
      * out[o_t + r + 1]. A bf16 pair becomes two floats in two integer operations, against four for
      * eight Q8_0 weights, so this kernel spends more of the FMA ports on FMAs (20 port operations per
-     * 16 FMAs, against 28 for {@link #dotQ8Rows2x4}).
+     * 16 FMAs, against 28 for {@link Q8_0#dotRows2x4}).
      */
     static void dotBf16Rows2x4(MemorySegment w, int r, int cols, float[] xp, float[] x, int x0, int x1, int x2, int x3,
                                float[] out, int o0, int o1, int o2, int o3) {
@@ -343,27 +238,6 @@ public final class VectorKernels {
 
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
-    /** Columns [from, to) of Q8_0 row r (both multiples of 32) → float32 at dst[at…] (512-bit only): 16 int8 lanes widened and scaled at a time. */
-    static void q8RowToFloat(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at) {
-        q8ToPanel(q, scales, r, cols, from, to, dst, at, 16); // runs of 16 one after another: the plain row
-    }
-
-    /**
-     * Columns [from, to) of Q8_0 row r (both multiples of 32) → float32, 16 int8 lanes widened and
-     * scaled at a time (512-bit only), each run of 16 columns to dst[at + i·stride] for run i: a row
-     * straight into its place in a GEMM weight panel (see {@code Gemm.block}), or with stride 16 the row itself.
-     */
-    static void q8ToPanel(byte[] q, float[] scales, int r, int cols, int from, int to, float[] dst, int at, int stride) {
-        // Indices bumped per block rather than computed from the block number: C2 had kept i·stride
-        // as a multiply from a stack slot per store; this form measured 1.5–1.7× faster (one thread).
-        int s = r * (cols / Q8_0.BLOCK) + from / Q8_0.BLOCK, end = r * cols + to;
-        for (int o = r * cols + from, d = at; o < end; o += Q8_0.BLOCK, s++, d += 2 * stride) {
-            FloatVector scale = FloatVector.broadcast(F16L, scales[s]);
-            ((FloatVector) ByteVector.fromArray(B16, q, o).convertShape(VectorOperators.B2F, F16L, 0)).mul(scale).intoArray(dst, d);
-            ((FloatVector) ByteVector.fromArray(B16, q, o + 16).convertShape(VectorOperators.B2F, F16L, 0)).mul(scale).intoArray(dst, d + stride);
-        }
-    }
-
     /**
      * Float16 h[from, from + n) → float32 dst[at…]. A plain loop: C2 compiles it to vcvtph2ps, 16 values
      * an instruction (3× faster than widening by integer operations, measured on KV cache blocks),
@@ -397,13 +271,13 @@ public final class VectorKernels {
     }
 
     /**
-     * One query's scores for a block of {@link ComputeBackend#KEY_BLOCK} keys held transposed:
+     * One query's scores for a block of {@link HeadMajorKvStore#KEY_BLOCK} keys held transposed:
      * dst[d0 + j] = Σ_d q[qo + d] · kT[ko + d·B + j] for j &lt; B. Each dimension is a broadcast times one
      * row of the block, so the B scores come out in vector lanes with no horizontal sums. Four
      * accumulators per vector keep the FMAs' latency covered.
      */
     static void blockScores(float[] q, int qo, float[] kT, int ko, int headDim, float[] dst, int d0) {
-        final int b = ComputeBackend.KEY_BLOCK;
+        final int b = HeadMajorKvStore.KEY_BLOCK;
         final VectorSpecies<Float> K = BLOCK_LANES;
         for (int j = 0; j < b; j += K.length()) {
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
@@ -422,9 +296,9 @@ public final class VectorKernels {
 
     /**
      * Vectors over a key block's positions: the preferred species, or 16 lanes where the machine's
-     * vectors are wider than a block (lanes must divide {@link ComputeBackend#KEY_BLOCK}).
+     * vectors are wider than a block (lanes must divide {@link HeadMajorKvStore#KEY_BLOCK}).
      */
-    static final VectorSpecies<Float> BLOCK_LANES = F.length() <= ComputeBackend.KEY_BLOCK ? F : FloatVector.SPECIES_512;
+    static final VectorSpecies<Float> BLOCK_LANES = F.length() <= HeadMajorKvStore.KEY_BLOCK ? F : FloatVector.SPECIES_512;
 
     /**
      * out[oo + i] += Σ_{j &lt; c} p[po + j] · rows[ro + j·width + i] for i &lt; width: a block of values
@@ -448,136 +322,6 @@ public final class VectorKernels {
             for (int j = 0; j < c; j++) o += p[po + j] * rows[ro + j * width + i];
             out[oo + i] = o;
         }
-    }
-
-    /**
-     * The whole 128-weight groups of Q4_0 row r in columns [from, to) (from a multiple of 128) → float32
-     * at dst[at…] (512-bit only); returns the first column not written (the start of a shorter last
-     * group, which the caller decodes).
-     */
-    static int q4RowToFloat(int[] q, short[] scales, int r, int cols, int from, int to, float[] dst, int at) {
-        int g0 = from / Q4_0.GROUP, g1 = to / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
-        for (int g = g0; g < g1; g++) {
-            IntVector v = IntVector.fromArray(I16L, q, r * words + g * 16);
-            for (int k = 0; k < 8; k++) {
-                float d = Float.float16ToFloat(scales[r * bpr + g * 4 + k / 2]);
-                FloatVector n = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F16L, 0);
-                n.sub(8f).mul(d).intoArray(dst, at + (g - g0) * Q4_0.GROUP + 16 * k);
-            }
-        }
-        return Math.max(from, g1 * Q4_0.GROUP);
-    }
-
-    /**
-     * Where nibble k of a word sits after the kernel's shift (see {@link #dotQ4x2}): n0 and n1 from
-     * {@code v << 8}, n2…n4 in place, n5…n7 from {@code v >>> 12}.
-     */
-    private static final int[] NIBBLE_BIT = {8, 12, 8, 12, 16, 8, 12, 16};
-    private static final int FLOAT_ONE = 0x3F800000;
-
-    /**
-     * x prepared once per Q4_0 GEMV call for {@link #dotQ4x2}, over the whole 128-groups: xs = x ·
-     * 2^(23 − p) for the bit position p of each weight's nibble, and xc[b] = Σ_{i ∈ block b} (2^(23 − p_i)
-     * + 8) · x_i, the part of Σ f·xs that is not the weights: the float's leading 1 and the −8 offset.
-     */
-    static void prepareQ4(float[] x, int cols, float[] xs, float[] xc) {
-        int groups = cols / Q4_0.GROUP;
-        for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < 8; k++) {
-                int o = g * Q4_0.GROUP + 16 * k;
-                float f = 1 << (23 - NIBBLE_BIT[k]);
-                FloatVector v = FloatVector.fromArray(F16L, x, o);
-                v.mul(f).intoArray(xs, o);
-                float part = v.reduceLanes(VectorOperators.ADD) * (f + 8f);
-                int b = g * 4 + k / 2; // nibbles 2b′ and 2b′ + 1 of a group form its block b′
-                xc[b] = k % 2 == 0 ? part : xc[b] + part;
-            }
-        }
-    }
-
-    /**
-     * Two Q4_0 rows at once, {@code stride} rows apart (see {@link #dotQ8x4}), over their whole
-     * 128-groups (512-bit only): out[row + i·stride] = Σ_c w·x for
-     * the columns below groups·128, including the −8 offset. One 64-byte load per row and group. No
-     * int → float conversion: a nibble n at bit p (after at most one shift, shared by two or three
-     * nibbles) or'ed into the bits of 1.0f is the float f = 1 + n·2^(p − 23), so a mask-and-or (one
-     * ternary-logic instruction) replaces mask + convert, and Σ f·xs − xc[b] (see {@link #prepareQ4})
-     * is Σ (n − 8)·x over the block. 10 integer operations per 128 weights instead of 16: measured
-     * 8–20 % faster in one process (docs/notes/benchmarks-lab-notes.md). The price is rounding: the leading 1s add
-     * up to 2^15·Σx in the accumulators, which costs ~10 of float32's 24 bits — errors of 3–4·10^−3 of
-     * the outputs' RMS, against Q4_0's own ~8 %. Per 32-weight block the two 16-lane halves are
-     * summed, then scaled by the block's d (the rows' float16 scales are converted into {@code d},
-     * 2 × blocks, first), into two accumulators per row so that consecutive blocks do not wait on
-     * each other's FMA.
-     *
-     * <p>Every vector operation is written out here, with no helper methods: C2 inlines a helper
-     * only while its own compiled code is small, and a vector handed to a call that is not inlined
-     * is boxed on the heap. Measured: the same kernel through small helpers ran 10× slower after
-     * some recompilations.
-     */
-    static void dotQ4x2(int[] q, short[] scales, int row, int stride, int cols, float[] xs, float[] xc, float[] d, float[] out) {
-        int groups = cols / Q4_0.GROUP, bpr = cols / Q4_0.BLOCK, words = cols / 8;
-        halfToFloat(scales, row * bpr, bpr, d, 0);
-        halfToFloat(scales, (row + stride) * bpr, bpr, d, bpr);
-        int q0 = row * words, q1 = q0 + stride * words;
-        FloatVector a0 = FloatVector.zero(F16L), a1 = a0, b0 = a0, b1 = a0;
-        for (int g = 0; g < groups; g++) {
-            int o = g * Q4_0.GROUP, b = g * 4, w = g * 16;
-            FloatVector x0 = FloatVector.fromArray(F16L, xs, o), x1 = FloatVector.fromArray(F16L, xs, o + 16);
-            FloatVector x2 = FloatVector.fromArray(F16L, xs, o + 32), x3 = FloatVector.fromArray(F16L, xs, o + 48);
-            FloatVector x4 = FloatVector.fromArray(F16L, xs, o + 64), x5 = FloatVector.fromArray(F16L, xs, o + 80);
-            FloatVector x6 = FloatVector.fromArray(F16L, xs, o + 96), x7 = FloatVector.fromArray(F16L, xs, o + 112);
-            IntVector v = IntVector.fromArray(I16L, q, q0 + w);
-            IntVector lo = v.lanewise(VectorOperators.LSHL, 8), hi = v.lanewise(VectorOperators.LSHR, 12);
-            a0 = lo.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().fma(x1, lo.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().mul(x0))
-                    .fma(FloatVector.broadcast(F16L, d[b]), a0);
-            a1 = v.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().fma(x3, v.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().mul(x2))
-                    .fma(FloatVector.broadcast(F16L, d[b + 1]), a1);
-            a0 = hi.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().fma(x5, v.and(0xF0000).or(FLOAT_ONE).reinterpretAsFloats().mul(x4))
-                    .fma(FloatVector.broadcast(F16L, d[b + 2]), a0);
-            a1 = hi.and(0xF0000).or(FLOAT_ONE).reinterpretAsFloats().fma(x7, hi.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().mul(x6))
-                    .fma(FloatVector.broadcast(F16L, d[b + 3]), a1);
-            v = IntVector.fromArray(I16L, q, q1 + w);
-            lo = v.lanewise(VectorOperators.LSHL, 8);
-            hi = v.lanewise(VectorOperators.LSHR, 12);
-            b0 = lo.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().fma(x1, lo.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().mul(x0))
-                    .fma(FloatVector.broadcast(F16L, d[bpr + b]), b0);
-            b1 = v.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().fma(x3, v.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().mul(x2))
-                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 1]), b1);
-            b0 = hi.and(0xF00).or(FLOAT_ONE).reinterpretAsFloats().fma(x5, v.and(0xF0000).or(FLOAT_ONE).reinterpretAsFloats().mul(x4))
-                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 2]), b0);
-            b1 = hi.and(0xF0000).or(FLOAT_ONE).reinterpretAsFloats().fma(x7, hi.and(0xF000).or(FLOAT_ONE).reinterpretAsFloats().mul(x6))
-                    .fma(FloatVector.broadcast(F16L, d[bpr + b + 3]), b1);
-        }
-        int full = groups * 4;
-        out[row] = a0.add(a1).reduceLanes(VectorOperators.ADD) - dot(d, 0, xc, 0, full);
-        out[row + stride] = b0.add(b1).reduceLanes(VectorOperators.ADD) - dot(d, bpr, xc, 0, full);
-    }
-
-    /**
-     * {@link Q4_0#bestScale} over 32 weights in two 16-lane vectors (quantisation at load is ~13
-     * candidate scales × 32 weights per block: scalar, it dominated loading a 4-bit model). The
-     * nibble is min(trunc(max(w/d + 8.5, 0)), 15), which is Math.round's clamp(floor(w/d + ½), −8, 7) + 8
-     * except where float rounding of the sum differs by one ulp — only the choice among candidates
-     * can change, the stored nibbles are computed by the scalar rule.
-     */
-    static float q4BestScale(float[] row, int from, float max) {
-        FloatVector a = FloatVector.fromArray(F16L, row, from), b = FloatVector.fromArray(F16L, row, from + 16);
-        float best = max / 7f, bestErr = Float.MAX_VALUE;
-        for (int step = 0; step <= 12; step++) {
-            float d = max / (7f + step * 0.25f), inv = 1f / d;
-            FloatVector na = (FloatVector) ((IntVector) a.mul(inv).add(8.5f).max(0f).convertShape(VectorOperators.F2I, I16L, 0))
-                    .min(15).convertShape(VectorOperators.I2F, F16L, 0);
-            FloatVector nb = (FloatVector) ((IntVector) b.mul(inv).add(8.5f).max(0f).convertShape(VectorOperators.F2I, I16L, 0))
-                    .min(15).convertShape(VectorOperators.I2F, F16L, 0);
-            FloatVector ea = a.sub(na.sub(8f).mul(d)), eb = b.sub(nb.sub(8f).mul(d));
-            float err = ea.fma(ea, eb.mul(eb)).reduceLanes(VectorOperators.ADD);
-            if (err < bestErr) {
-                bestErr = err;
-                best = d;
-            }
-        }
-        return best;
     }
 
     /** Whether the four-row GEMVs can run (they use 512-bit float lanes). */

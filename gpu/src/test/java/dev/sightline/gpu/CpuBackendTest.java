@@ -1,6 +1,8 @@
 package dev.sightline.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -92,37 +94,62 @@ class CpuBackendTest {
         float scale = 0.3f;
         BE.attention(q, k, v, out, n, start, kv, heads, hd, scale, causal);
         expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
-        // the float32 KV cache (keys in blocks, values head-major), with room for more positions that
-        // hold values attention must not read
-        int room = (kv + 5 + 15) / 16 * 16;
-        float[] kf = new float[room * width], vf = new float[room * width];
-        java.util.Arrays.fill(kf, 1000f);
-        java.util.Arrays.fill(vf, 1000f);
-        BE.storeKeys(k, 0, width, kf, 0, kv, heads, hd, room);
-        for (int j = 0; j < kv; j++) {
-            for (int c = 0; c < width; c++) vf[(c / hd * room + j) * hd + c % hd] = v[j * width + c];
+        if (causal) {
+            for (boolean half : new boolean[] {false, true}) expectStoreAttention(q, k, v, heads, hd, kv, n, scale, half);
         }
+    }
+
+    /**
+     * The same through the backend's KV store (the decoder's causal attention): rows put in two
+     * pieces, the second from a strided source with a column offset, into a store whose spare
+     * positions hold values attention must not read; float16 against the naive result on the rounded
+     * keys and values.
+     */
+    static void expectStoreAttention(float[] q, float[] k, float[] v, int heads, int hd, int kv, int n, float scale, boolean half) {
+        int start = kv - n, width = heads * hd, first = kv / 3, stride = width + 3;
+        KvStore store = BE.kvStore(1, heads, hd, kv + 5, half);
+        float[] junk = new float[store.capacity() * width];
+        java.util.Arrays.fill(junk, 1000f);
+        store.put(0, 0, store.capacity(), junk, width, 0, junk, width, 0);
+        store.put(0, 0, first, k, width, 0, v, width, 0);
+        float[] vs = new float[(kv - first) * stride + 2];
+        for (int r = 0; r < kv - first; r++) System.arraycopy(v, (first + r) * width, vs, 2 + r * stride, width);
+        store.put(0, first, kv - first, k, width, first * width, vs, stride, 2);
+        float[] out = new float[n * width];
         java.util.Arrays.fill(out, Float.NaN);
-        BE.attention(q, kf, vf, room, out, n, start, kv, heads, hd, scale, causal);
-        expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
-        // the float16 KV cache, with room for more positions (whole key blocks) that hold values
-        // attention must not read: the same against the naive result on the rounded keys and values
-        int capacity = (kv + 7 + 15) / 16 * 16;
-        short[] kh = new short[capacity * width], vh = new short[capacity * width];
-        java.util.Arrays.fill(kh, Float.floatToFloat16(1000f));
-        java.util.Arrays.fill(vh, Float.floatToFloat16(1000f));
-        BE.storeHalfKeys(k, 0, width, kh, 0, kv, heads, hd, capacity);
-        BE.storeHalf(v, 0, width, vh, 0, kv, heads, hd, capacity);
-        for (int j = 0; j < kv; j++) {
-            for (int c = 0; c < width; c++) {
-                int h = c / hd, d = c % hd;
-                k[j * width + c] = Float.float16ToFloat(kh[h * capacity * hd + (j - j % 16) * hd + d * 16 + j % 16]);
-                v[j * width + c] = Float.float16ToFloat(vh[(h * capacity + j) * hd + d]);
-            }
+        store.attend(0, q, out, n, start, scale);
+        expectAttention(q, half ? rounded(k) : k, half ? rounded(v) : v, out, heads, hd, kv, n, true, scale);
+    }
+
+    static float[] rounded(float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+        return r;
+    }
+
+    /** A store grows keeping its positions, and a prefix copied into another store reads the same. */
+    @Test
+    void storesGrowAndShareAPrefix() {
+        int heads = 2, hd = 32, width = heads * hd, kv = 70;
+        float[] k = random(kv * width), v = random(kv * width), q = random(width);
+        for (boolean half : new boolean[] {false, true}) {
+            KvStore store = BE.kvStore(2, heads, hd, 16, half);
+            store.put(1, 0, 10, k, width, 0, v, width, 0);
+            store.ensure(kv, 10);
+            assertTrue(store.capacity() >= kv);
+            store.put(1, 10, kv - 10, k, width, 10 * width, v, width, 10 * width);
+            float[] out = new float[width];
+            store.attend(1, q, out, 1, kv - 1, 0.2f);
+            float[] ek = half ? rounded(k) : k, ev = half ? rounded(v) : v;
+            expectAttention(q, ek, ev, out, heads, hd, kv, 1, true, 0.2f);
+            KvStore copy = BE.kvStore(2, heads, hd, 16, half);
+            copy.copyPrefix(store, 40);
+            float[] prefixOut = new float[width];
+            copy.attend(1, q, prefixOut, 1, 39, 0.2f);
+            expectAttention(q, java.util.Arrays.copyOf(ek, 40 * width), java.util.Arrays.copyOf(ev, 40 * width), prefixOut, heads, hd, 40, 1, true, 0.2f);
+            assertThrows(IllegalArgumentException.class, () -> copy.copyPrefix(BE.kvStore(2, heads, hd, 16, !half), 1), "another element type");
+            assertEquals(2L * 2 * store.capacity() * width * (half ? 2 : 4), store.bytes());
         }
-        java.util.Arrays.fill(out, Float.NaN);
-        BE.attention(q, kh, vh, capacity, out, n, start, kv, heads, hd, scale, causal);
-        expectAttention(q, k, v, out, heads, hd, kv, n, causal, scale);
     }
 
     static void expectAttention(float[] q, float[] k, float[] v, float[] out, int heads, int hd, int kv, int n, boolean causal, float scale) {
@@ -146,53 +173,6 @@ class CpuBackendTest {
                 }
             }
         }
-    }
-
-    /** Rows go head by head into a head-major cache, at their positions, leaving the rest alone. */
-    @Test
-    void halfStoreIsHeadMajor() {
-        int heads = 2, hd = 3, capacity = 4, width = heads * hd;
-        float[] src = new float[2 * (width + 1)]; // two rows with a stride of width + 1
-        for (int i = 0; i < src.length; i++) src[i] = i;
-        short[] dst = new short[capacity * width];
-        java.util.Arrays.fill(dst, (short) -1);
-        BE.storeHalf(src, 0, width + 1, dst, 1, 2, heads, hd, capacity); // positions 1 and 2
-        for (int h = 0; h < heads; h++) {
-            for (int p = 0; p < capacity; p++) {
-                for (int d = 0; d < hd; d++) {
-                    short got = dst[(h * capacity + p) * hd + d];
-                    if (p == 1 || p == 2) assertEquals((p - 1) * (width + 1) + h * hd + d, Float.float16ToFloat(got), 0f, "h=" + h + " p=" + p + " d=" + d);
-                    else assertEquals(-1, got, "h=" + h + " p=" + p + " d=" + d + " written");
-                }
-            }
-        }
-    }
-
-    /** Keys go head by head into transposed blocks of 16 positions, leaving the rest alone (float16 and float32). */
-    @Test
-    void halfKeysAreTransposedBlocks() {
-        int heads = 2, hd = 3, capacity = 32, width = heads * hd, rows = 4, start = 14; // positions 14…17 span two blocks
-        float[] src = new float[rows * width];
-        for (int i = 0; i < src.length; i++) src[i] = i;
-        short[] dst = new short[capacity * width];
-        java.util.Arrays.fill(dst, (short) -1);
-        BE.storeHalfKeys(src, 0, width, dst, start, rows, heads, hd, capacity);
-        java.util.Set<Integer> written = new java.util.HashSet<>();
-        for (int r = 0; r < rows; r++) {
-            int p = start + r;
-            for (int h = 0; h < heads; h++) {
-                for (int d = 0; d < hd; d++) {
-                    int at = h * capacity * hd + (p / 16) * 16 * hd + d * 16 + p % 16;
-                    assertEquals(r * width + h * hd + d, Float.float16ToFloat(dst[at]), 0f, "p=" + p + " h=" + h + " d=" + d);
-                    written.add(at);
-                }
-            }
-        }
-        for (int i = 0; i < dst.length; i++) if (!written.contains(i)) assertEquals(-1, dst[i], "element " + i + " written");
-        float[] floats = new float[capacity * width];
-        java.util.Arrays.fill(floats, -1f);
-        BE.storeKeys(src, 0, width, floats, start, rows, heads, hd, capacity); // the float32 cache: the same places
-        for (int i = 0; i < floats.length; i++) assertEquals(written.contains(i) ? Float.float16ToFloat(dst[i]) : -1f, floats[i], "element " + i);
     }
 
     /** One query's block scores and the weighted value rows, with dimensions that are not whole vectors. */
@@ -219,18 +199,31 @@ class CpuBackendTest {
         }
     }
 
+    /**
+     * A float16 store clamps to ±65504 rather than overflow to infinity, keys and values, whether a
+     * whole key block is put at once (prefill) or one position at a time (decode).
+     */
     @Test
     void halfStoreClampsAndRounds() {
-        float[] src = {1f / 3, -70000f, 70000f, 1e-6f};
-        short[] dst = new short[4];
-        BE.storeHalf(src, 0, 4, dst, 0, 1, 1, 4, 1);
-        assertEquals(1f / 3, Float.float16ToFloat(dst[0]), 1f / 3 / 2048);
-        assertEquals(-65504f, Float.float16ToFloat(dst[1]), 0f);
-        assertEquals(65504f, Float.float16ToFloat(dst[2]), 0f);
-        assertEquals(1e-6f, Float.float16ToFloat(dst[3]), 1e-7f); // a subnormal float16
-        short[] keys = new short[4 * 16];
-        BE.storeHalfKeys(src, 0, 4, keys, 0, 1, 1, 4, 16);
-        for (int d = 0; d < 4; d++) assertEquals(dst[d], keys[d * 16], "key dimension " + d);
+        int hd = 4;
+        float[] keys = new float[16 * hd], values = new float[16 * hd];
+        keys[0] = 70000f;                                   // key 0 scores 65504·q[0]; keys 1…15 score 0
+        System.arraycopy(new float[] {1f / 3, -70000f, 70000f, 1e-6f}, 0, values, 0, hd);
+        float[] q = {1e-4f, 0, 0, 0};
+        double p0 = Math.exp(65504 * 1e-4) / (Math.exp(65504 * 1e-4) + 15);
+        for (boolean wholeBlock : new boolean[] {true, false}) {
+            KvStore store = BE.kvStore(1, 1, hd, 16, true);
+            if (wholeBlock) store.put(0, 0, 16, keys, hd, 0, values, hd, 0);
+            else for (int p = 0; p < 16; p++) store.put(0, p, 1, keys, hd, p * hd, values, hd, p * hd);
+            float[] out = new float[hd];
+            store.attend(0, q, out, 1, 15, 1f);
+            assertEquals(p0 * Float.float16ToFloat(Float.floatToFloat16(1f / 3)), out[0], 1e-6, "rounded, whole block " + wholeBlock);
+            assertEquals(p0 * -65504, out[1], 1.0, "clamped value, whole block " + wholeBlock);
+            assertEquals(p0 * 65504, out[2], 1.0, "clamped value and key, whole block " + wholeBlock);
+            float[] first = new float[hd];
+            store.attend(0, q, first, 1, 0, 1f);            // position 0 alone: its value as stored
+            assertEquals(1e-6f, first[3], 1e-7f, "a subnormal float16");
+        }
         float[] back = new float[20];
         short[] many = new short[20];
         for (int i = 0; i < 20; i++) many[i] = Float.floatToFloat16(i % 2 == 0 ? -i * 0.37f : 1e-6f * i);

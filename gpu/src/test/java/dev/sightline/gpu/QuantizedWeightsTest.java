@@ -98,7 +98,7 @@ class QuantizedWeightsTest {
                     s += (double) row[i] * x[i];
                     abs += Math.abs((double) row[i] * x[i]);
                 }
-                // Q4_0's kernel trades ~10 bits of float32 for speed (see VectorKernels.dotQ4x2):
+                // Q4_0's kernel trades ~10 bits of float32 for speed (see Q4_0.dot2):
                 // held to 10^−3 of Σ|w·x|, far below its quantisation error, far above a wrong nibble
                 double tolerance = q instanceof Q4_0 ? 1e-3 * abs : 1e-4 * (1 + Math.abs(s));
                 assertEquals(s, out[r], tolerance, q.getClass().getSimpleName() + " row " + r);

@@ -1,6 +1,6 @@
-// Sightline browser UI: a conversation streamed from /v1/chat/completions (its turns kept in this
-// tab's sessionStorage), or a question about a document from /api/documents/ask (Server-Sent
-// Events); answers rendered as sanitised Markdown; the anonymised images or pages the model saw
+// Sightline browser UI: a conversation (its turns kept in this tab's sessionStorage) whose turns are
+// streamed from /v1/chat/completions, or, with a document chosen, from /api/documents/ask (Server-Sent
+// Events, the earlier turns sent as its history); answers rendered as sanitised Markdown; the anonymised images or pages the model saw
 // (the cited pages outlined), the moderation notes and the AI disclosure; thumbs-up/down feedback.
 // No framework, no build step. URLs are relative, so the page works under any context root.
 (function () {
@@ -54,7 +54,8 @@
       } else {
         const parts = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
         const images = parts.filter((p) => p.type === 'image_url').length;
-        body.textContent = parts.filter((p) => p.type === 'text').map((p) => p.text).join(' ') + (images ? ' [' + images + ' image(s)]' : '');
+        body.textContent = parts.filter((p) => p.type === 'text').map((p) => p.text).join(' ') + (images ? ' [' + images + ' image(s)]' : '')
+          + (m.document ? ' [document: ' + m.document + ']' : '');
       }
       li.append(who, body);
       list.appendChild(li);
@@ -171,29 +172,54 @@
       + (retry ? ' (retry in ' + retry + ' s)' : '');
   }
 
-  // A question about a document: its pages are read, anonymised and shown to the model; the answer cites them.
-  async function askDocument(key, file) {
+  // The earlier turns as text (a document question carries the conversation, not its images).
+  function textTurns() {
+    return conversation.map((m) => ({
+      role: m.role,
+      content: typeof m.content === 'string' ? m.content : m.content.filter((p) => p.type === 'text').map((p) => p.text).join(' ')
+    }));
+  }
+
+  // Tokens and timing of a finished answer, for the status line.
+  function usageLine(usage, sent, first, end) {
+    if (!usage) return '';
+    let line = ' ' + usage.completion_tokens + ' tokens; prompt ' + usage.prompt_tokens + ' tokens';
+    if (first !== null) {
+      line += '; first text after ' + ((first - sent) / 1000).toFixed(1) + ' s';
+      if (end > first && usage.completion_tokens > 1) line += ', then ' + (usage.completion_tokens / ((end - first) / 1000)).toFixed(1) + ' tokens/s';
+    }
+    return line + '.';
+  }
+
+  // A question about a document, inside the conversation: its pages are read, anonymised and shown
+  // to the model with the earlier turns; the answer cites them and joins the conversation.
+  async function askDocument(key, file, turn) {
+    const question = turn.content;
     const form = new FormData();
     form.append('document', file);
-    form.append('question', $('question').value);
+    form.append('question', question);
+    if (conversation.length) form.append('history', JSON.stringify(textTurns()));
     form.append('max_tokens', String(Number($('max-tokens').value) || 64));
     form.append('stream', 'true');
     form.append('return_images', 'true');
+    const sent = performance.now();
     const res = await fetch('api/documents/ask', {
       method: 'POST', headers: { 'Authorization': 'Bearer ' + key }, body: form, signal: running.signal
     });
     if (!res.ok) return failed(res);
     $('status').textContent = 'Answering…';
-    let finish = null;
+    let finish = null, usage = null, first = null;
     await readEvents(res, (ev) => {
       if (ev.type === 'pages') {
         requestId = ev.request_id;
         (ev.images || []).forEach((src, i) => $('seen').appendChild(pageFigure(src, ev.pages_shown[i], (ev.faces_anonymized || [])[i] || 0)));
         note('Pages shown to the model: ' + ev.pages_shown.join(', ') + ' of ' + ev.total_pages + '.');
       } else if (ev.type === 'delta') {
+        if (first === null) first = performance.now();
         showAnswer(answerText + ev.content);
       } else if (ev.type === 'done') {
         finish = ev.finish_reason;
+        usage = ev.usage || null;
         if (ev.answer !== undefined) showAnswer(ev.answer);
         const cited = ev.citations || [];
         note(cited.length ? 'The answer cites page ' + cited.join(', ') + '.' : 'The answer cites no page.');
@@ -204,8 +230,12 @@
       }
     });
     if (finish) {
-      $('status').textContent = 'Done (' + finish + ').';
+      $('status').textContent = 'Done (' + finish + ').' + usageLine(usage, sent, first, performance.now());
       $('feedback').hidden = false;
+      if (finish !== 'content_filter' && finish !== 'error') {
+        conversation.push(turn, { role: 'assistant', content: answerText });
+        saveConversation();
+      }
     }
   }
 
@@ -268,7 +298,7 @@
   async function askChat(key, turn) {
     const messages = [];
     if ($('system-prompt').value.trim()) messages.push({ role: 'system', content: $('system-prompt').value.trim() });
-    messages.push(...conversation, turn);
+    messages.push(...conversation.map((m) => ({ role: m.role, content: m.content })), turn);
     const body = {
       model: 'phi-3.5-vision-instruct',
       stream: true,
@@ -299,17 +329,7 @@
       if (chunk.usage) usage = chunk.usage;
       if (chunk.sightline) showExtension(chunk.sightline);
     });
-    const end = performance.now();
-    let timing = '';
-    if (usage) {
-      timing = ' ' + usage.completion_tokens + ' tokens; prompt ' + usage.prompt_tokens + ' tokens';
-      if (first !== null) {
-        timing += '; first text after ' + ((first - sent) / 1000).toFixed(1) + ' s';
-        if (end > first && usage.completion_tokens > 1) timing += ', then ' + (usage.completion_tokens / ((end - first) / 1000)).toFixed(1) + ' tokens/s';
-      }
-      timing += '.';
-    }
-    $('status').textContent = 'Done (' + (finish || 'stop') + ').' + timing;
+    $('status').textContent = 'Done (' + (finish || 'stop') + ').' + usageLine(usage, sent, first, performance.now());
     $('feedback').hidden = false;
     if (finish !== 'content_filter' && finish !== 'error') {
       conversation.push(turn, { role: 'assistant', content: answerText });
@@ -351,13 +371,15 @@
     $('stop').disabled = false;
     try {
       const documentFile = $('document').files[0];
-      if (documentFile && !again) {
-        await askDocument(key, documentFile);
+      if (again && again.document && (!documentFile || documentFile.name !== again.document)) {
+        $('status').textContent = 'Choose ' + again.document + ' again to regenerate this answer.';
+      } else if (documentFile && (!again || again.document)) {
+        await askDocument(key, documentFile, again || { role: 'user', content: $('question').value, document: documentFile.name });
       } else {
         await askChat(key, again || await userTurn());
         if (!again) { extraImages = []; $('images').value = ''; showPreviews(); }
-        showConversation();
       }
+      showConversation();
     } catch (e) {
       // Stopping closes the connection; the server notices and stops generating.
       $('status').textContent = e.name === 'AbortError' ? 'Stopped.' : 'Error: ' + e.message;

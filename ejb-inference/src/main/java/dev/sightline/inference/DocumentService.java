@@ -115,8 +115,11 @@ public class DocumentService {
     /**
      * Moderates the question, ingests the document, selects and anonymises the pages and builds the
      * prompt. Everything that can refuse the request happens here, before any answer is streamed.
+     *
+     * @param history the conversation's earlier turns about this document (user first, alternating,
+     *                ending with an answer; empty for a first question)
      */
-    public Prepared prepare(byte[] document, String question, int maxTokens, String caller) {
+    public Prepared prepare(byte[] document, String question, List<ChatMessage> history, int maxTokens, String caller) {
         String requestId = UUID.randomUUID().toString();
         // The question alone first, so a blocked one costs no ingest; its audit row is written once,
         // below, with the pages' text (or here, when it is refused).
@@ -149,9 +152,12 @@ public class DocumentService {
         // The pages' text is input like any other: moderated as such. Instructions hidden in it are
         // prompt injection (J1), named as such in the refusal.
         String pageText = String.join("\n", shown.stream().map(Page::text).toList());
-        String read = question + "\n" + pageText;
-        ModerationResult docCheck = moderation.check(read, Direction.INPUT);
-        moderation.record(requestId, caller, Direction.INPUT, docCheck, read);
+        // The earlier questions are read again with the new one: a conversation is moderated whole.
+        StringBuilder read = new StringBuilder();
+        history.stream().filter(m -> m.role().equals("user")).forEach(m -> read.append(m.content()).append('\n'));
+        read.append(question).append('\n').append(pageText);
+        ModerationResult docCheck = moderation.check(read.toString(), Direction.INPUT);
+        moderation.record(requestId, caller, Direction.INPUT, docCheck, read.toString());
         if (docCheck.findings().stream().anyMatch(f -> f.category() == Category.J1)) {
             throw new ContentBlockedException(requestId, "J1:6", "the document contains instructions aimed at the model (prompt injection)");
         }
@@ -169,16 +175,10 @@ public class DocumentService {
             anonymised.put(shown.get(i).number(), a);
         }
         if (keptImages == null) documents().put(key, new DocumentCache.Entry(mediaType, totalPages, pageTexts, Map.copyOf(anonymised)));
-        // The pages come first and the question last, so that the pages are the prompt's prefix a
-        // further question shares (the engine's prefix cache then skips them).
-        StringBuilder prompt = new StringBuilder();
-        for (int i = 0; i < shown.size(); i++) {
-            prompt.append("Page ").append(shown.get(i).number()).append(" of ").append(totalPages).append(":\n<|image_").append(i + 1).append("|>\n");
-        }
-        prompt.append(question.strip()).append("\nAnswer from the pages shown and cite them as (page N).");
         // Model card: 16 crops for one image, 4 for a few; 1 per page for long selections keeps the prompt short.
         int crops = shown.size() == 1 ? 16 : shown.size() <= 4 ? 4 : 1;
-        GenerateRequest req = new GenerateRequest(List.of(new ChatMessage("user", prompt.toString())), pixels, crops, SamplingParams.greedy(maxTokens), caller);
+        List<ChatMessage> chat = DocumentPrompt.messages(shown.stream().map(Page::number).toList(), totalPages, history, question);
+        GenerateRequest req = new GenerateRequest(chat, pixels, crops, SamplingParams.greedy(maxTokens), caller);
         return new Prepared(requestId, req, ModerationReport.of(docCheck), shown.stream().map(Page::number).toList(), totalPages, faces, mediaType);
     }
 

@@ -141,6 +141,11 @@ class BrowserUiIT extends DeployedEar {
             String notes = driver.findElement(By.id("notes")).getText();
             assertTrue(notes.contains("Pages shown to the model: 1, 2 of 2.") && notes.contains("cites"), notes);
             assertFalse(driver.findElement(By.id("answer")).getText().isBlank());
+            // The question and its answer joined the conversation, the document named.
+            assertEquals(2, turns(driver));
+            String firstTurn = driver.findElements(By.cssSelector("#conversation li")).get(0).getText();
+            assertTrue(firstTurn.contains("What is on the second page?") && firstTurn.contains("[document: " + pdf.getFileName()), firstTurn);
+            int firstPrompt = promptTokens(driver);
             // Selecting a page shows it large.
             pages.get(1).click();
             assertTrue(driver.findElement(By.cssSelector("#seen figure[data-page='2']")).getAttribute("class").contains("large"));
@@ -152,8 +157,15 @@ class BrowserUiIT extends DeployedEar {
             q.sendKeys("And the first page?");
             driver.findElement(By.id("ask")).click();
             new WebDriverWait(driver, Duration.ofMinutes(2)).until(d -> d.findElement(By.id("status")).getText().startsWith("Done")
-                    && d.findElements(By.cssSelector("#seen figure")).size() == 2);
+                    && d.findElements(By.cssSelector("#seen figure")).size() == 2 && turns(d) == 4);
             assertEquals(hits + 1, Http.get("/api/status").json().path("document_cache").path("hits").asLong());
+            // The follow-up, shorter than the first question, carried the first turn: a longer prompt.
+            int followUpPrompt = promptTokens(driver);
+            assertTrue(followUpPrompt > firstPrompt, "history sent: " + followUpPrompt + " vs " + firstPrompt);
+            // A new conversation asks the same follow-up without it.
+            driver.findElement(By.id("new-conversation")).click();
+            askAndWait("And the first page?", 2);
+            assertTrue(promptTokens(driver) < followUpPrompt, "no history after a new conversation: " + promptTokens(driver));
         } finally {
             Files.deleteIfExists(pdf);
         }

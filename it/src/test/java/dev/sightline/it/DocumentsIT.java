@@ -34,6 +34,11 @@ class DocumentsIT extends DeployedEar {
     }
 
     static HttpResponse<String> ask(byte[] doc, String question, boolean stream, int maxTokens) throws Exception {
+        return ask(doc, question, stream, maxTokens, null);
+    }
+
+    /** With {@code history} (a JSON array of turns), the conversation so far. */
+    static HttpResponse<String> ask(byte[] doc, String question, boolean stream, int maxTokens, String history) throws Exception {
         String boundary = "----sightline" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes());
@@ -41,7 +46,8 @@ class DocumentsIT extends DeployedEar {
         body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\n" + question
                 + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\n" + stream
                 + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"max_tokens\"\r\n\r\n" + maxTokens
-                + "\r\n--" + boundary + "--\r\n").getBytes());
+                + (history == null ? "" : "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"history\"\r\n\r\n" + history)
+                + "\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return Http.CLIENT.send(HttpRequest.newBuilder(URI.create(Http.BASE + "/api/documents/ask")).timeout(Duration.ofMinutes(3))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + Http.KEY)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
@@ -123,6 +129,31 @@ class DocumentsIT extends DeployedEar {
         JsonNode j = Http.JSON.readTree(r.body());
         assertEquals(3, j.path("total_pages").asInt());
         assertEquals(3, j.path("pages_shown").size());
+    }
+
+    /** A follow-up carries the conversation so far: its turns are in the prompt; malformed histories are refused. */
+    @Test
+    void aFollowUpCarriesTheConversation() throws Exception {
+        byte[] pdf = topicsPdf(2);
+        HttpResponse<String> first = ask(pdf, "What is on the second page?", false, 4);
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode a = Http.JSON.readTree(first.body());
+        String history = Http.JSON.writeValueAsString(List.of(
+                java.util.Map.of("role", "user", "content", "What is on the second page?"),
+                java.util.Map.of("role", "assistant", "content", a.path("answer").asText() + " Both pages discuss the same topics at length.")));
+        HttpResponse<String> alone = ask(pdf, "And the first page?", false, 4);
+        HttpResponse<String> followUp = ask(pdf, "And the first page?", false, 4, history);
+        assertEquals(200, followUp.statusCode(), followUp.body());
+        int without = Http.JSON.readTree(alone.body()).path("usage").path("prompt_tokens").asInt();
+        int with = Http.JSON.readTree(followUp.body()).path("usage").path("prompt_tokens").asInt();
+        assertTrue(with > without + 15, "the earlier turns are in the prompt: " + with + " vs " + without);
+        for (String bad : List.of("not json", "{}", "[{\"role\": \"user\", \"content\": \"only a question\"}]",
+                "[{\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"q\"}]",
+                "[{\"role\": \"user\", \"content\": 5}, {\"role\": \"assistant\", \"content\": \"a\"}]")) {
+            HttpResponse<String> r = ask(pdf, "And the first page?", false, 4, bad);
+            assertEquals(400, r.statusCode(), bad + " → " + r.body());
+            assertTrue(Http.JSON.readTree(r.body()).path("detail").asText().contains("'history'"), r.body());
+        }
     }
 
     @Test

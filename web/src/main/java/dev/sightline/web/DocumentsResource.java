@@ -1,5 +1,6 @@
 package dev.sightline.web;
 
+import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.inference.Answer;
 import dev.sightline.inference.DocumentService;
 import dev.sightline.inference.InferenceService;
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.Context;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** POST /api/documents/ask: a document (PDF, PPTX, PPT, Office/ODF via LibreOffice, images) and a question. */
 @Path("api/documents/ask")
@@ -39,14 +41,20 @@ public class DocumentsResource {
     @jakarta.inject.Inject
     WholeAnswers wholeAnswers;
 
+    @jakarta.inject.Inject
+    @ConfigProperty(name = "sightline.request.max-text-chars", defaultValue = "200000")
+    int maxTextChars;
+
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
-    @Operation(summary = "Ask a question about a document (parts 'document', 'question', optional 'max_tokens' and 'stream');"
+    @Operation(summary = "Ask a question about a document (parts 'document', 'question', optional 'history' (the conversation so far:"
+            + " a JSON array of {role, content}, user first, alternating, ending with an answer), 'max_tokens' and 'stream');"
             + " the answer cites pages; return_images=true adds the pages as the model saw them. stream=true: Server-Sent Events — pages, answer deltas (output-moderated), done, [DONE]")
     public Response ask(List<EntityPart> parts, @Context HttpServletRequest http) throws IOException, InterruptedException {
         byte[] doc = null;
         String question = null;
+        String history = null;
         boolean stream = false, returnImages = false;
         int maxTokens = Math.min(256, inference.defaultMaxNewTokens());
         for (EntityPart p : parts) {
@@ -58,6 +66,7 @@ public class DocumentsResource {
                     }
                 }
                 case "question" -> question = new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8);
+                case "history" -> history = new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8);
                 case "max_tokens" -> {
                     try {
                         maxTokens = Integer.parseInt(new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8).trim());
@@ -67,15 +76,16 @@ public class DocumentsResource {
                 }
                 case "stream" -> stream = Boolean.parseBoolean(new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8).trim());
                 case "return_images" -> returnImages = Boolean.parseBoolean(new String(p.getContent().readAllBytes(), StandardCharsets.UTF_8).trim());
-                default -> throw ApiException.badRequest("unknown part '" + p.getName() + "' (document, question, max_tokens, stream, return_images)", p.getName());
+                default -> throw ApiException.badRequest("unknown part '" + p.getName() + "' (document, question, history, max_tokens, stream, return_images)", p.getName());
             }
         }
         if (doc == null) throw ApiException.badRequest("no 'document' part", "document");
         if (question == null || question.isBlank()) throw ApiException.badRequest("no 'question' part", "question");
         if (maxTokens < 1 || maxTokens > inference.defaultMaxNewTokens()) throw ApiException.badRequest("max_tokens must be between 1 and " + inference.defaultMaxNewTokens(), "max_tokens");
+        List<ChatMessage> earlier = history == null ? List.of() : DocumentHistory.parse(history, question, maxTextChars);
         String caller = Caller.of(http).id();
-        if (stream) return stream(documents.prepare(doc, question, maxTokens, caller), returnImages);
-        DocumentService.Prepared prepared = documents.prepare(doc, question, maxTokens, caller);
+        if (stream) return stream(documents.prepare(doc, question, earlier, maxTokens, caller), returnImages);
+        DocumentService.Prepared prepared = documents.prepare(doc, question, earlier, maxTokens, caller);
         WholeAnswer whole = wholeAnswers.sink(false);
         boolean withImages = returnImages;
         return whole.respond(documents.submit(prepared, whole), a -> json(documents.answer(prepared, a), withImages));

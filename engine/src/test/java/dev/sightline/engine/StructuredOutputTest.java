@@ -80,6 +80,27 @@ class StructuredOutputTest {
         System.out.printf("structured output: %d tokens in %.1f s on the tiny model (mask included)%n", tokens, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Strings under pattern, format and minLength, checked by another regular-expression engine (java.util.regex). */
+    @Test
+    void patternedStringsMatchTheirPatterns() throws Exception {
+        Schema schema = Schema.compile(JSON.readTree("""
+                {"type": "object", "additionalProperties": false, "required": ["code", "day", "mail", "id"],
+                 "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}-\\\\d{2,4}$"},
+                                "day": {"type": "string", "format": "date"},
+                                "mail": {"type": "string", "format": "email", "maxLength": 40},
+                                "id": {"type": "string", "minLength": 3, "maxLength": 8}}}"""));
+        for (long seed = 1; seed <= 8; seed++) {
+            GenerationResult r = run(schema, seed, 160);
+            assertEquals("stop", r.finishReason(), "seed " + seed + ": " + r.text());
+            JsonNode doc = JSON.readTree(r.text());
+            String code = doc.path("code").asText(), day = doc.path("day").asText(), mail = doc.path("mail").asText(), id = doc.path("id").asText();
+            assertTrue(java.util.regex.Pattern.matches("[A-Z]{3}-\\d{2,4}", code), code);
+            assertTrue(java.util.regex.Pattern.matches("\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])", day), day);
+            assertTrue(java.util.regex.Pattern.matches("[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}", mail) && mail.length() <= 40, mail);
+            assertTrue(id.length() >= 3 && id.length() <= 8, id);
+        }
+    }
+
     @Test
     void jsonModeGivesAnObject() throws Exception {
         for (long seed = 1; seed <= 8; seed++) {

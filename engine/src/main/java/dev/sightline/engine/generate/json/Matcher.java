@@ -86,7 +86,7 @@ final class Matcher {
                 if (c == '[') out.add(new ArrF(a, 0, ArrF.OPENED, cont, 0));
             }
             case Str s -> {
-                if (c == '"') out.add(new StrF(s, "", 0, cont));
+                if (c == '"') out.add(new StrF(s, "", 0, s.pattern() == null ? 0 : s.pattern().initial(), cont));
             }
             case Num n -> NumF.begin(n.integer(), c, cont, out);
             case Bool b -> {
@@ -130,7 +130,8 @@ final class Matcher {
                 for (int i = 0; i < a.min(); i++) b.append(i > 0 ? "," : "").append(minimal(a.items(), depth + 1));
                 yield b.append(']').toString();
             }
-            case Str s -> s.values() == null ? "\"\"" : quote(s.values().stream().min((x, y) -> quote(x).length() - quote(y).length()).orElseThrow());
+            case Str s -> s.pattern() != null ? quote(s.pattern().completion(s.pattern().initial()))
+                    : s.values() == null ? "\"\"" : quote(s.values().stream().min((x, y) -> quote(x).length() - quote(y).length()).orElseThrow());
             case Num n -> "0";
             case Bool b -> "true";
             case Null n -> "null";
@@ -167,12 +168,19 @@ final class Matcher {
         final Str node;
         final String text;
         final int escape;
+        /** The state of the node's pattern automaton after {@code text} (unused without one). */
+        final int state;
         final Frame cont;
 
         StrF(Str node, String text, int escape, Frame cont) {
+            this(node, text, escape, 0, cont);
+        }
+
+        StrF(Str node, String text, int escape, int state, Frame cont) {
             this.node = node;
             this.text = text;
             this.escape = escape;
+            this.state = state;
             this.cont = cont;
         }
 
@@ -192,7 +200,8 @@ final class Matcher {
                     default -> 1;
                 };
                 if (c == 'u') {
-                    if (node.values() == null) out.add(new StrF(node, text, 2, cont));
+                    // \\uXXXX only in free strings (enum values and patterns are matched as plain characters)
+                    if (node.values() == null && node.pattern() == null) out.add(new StrF(node, text, 2, cont));
                 } else if (decoded != 1) {
                     add(text + decoded, out);
                 }
@@ -204,10 +213,14 @@ final class Matcher {
                 return;
             }
             if (c == '"') {
-                if (node.values() == null || node.values().contains(text)) out.add(cont);
+                if (node.pattern() != null ? node.pattern().accepts(state) : node.values() == null || node.values().contains(text)) out.add(cont);
                 return;
             }
             if (c == '\\') {
+                if (node.pattern() != null) {
+                    if (ESCAPED.chars().anyMatch(e -> viable(text, (char) e))) out.add(new StrF(node, text, 1, state, cont));
+                    return;
+                }
                 if (node.values() == null || node.values().stream().anyMatch(v -> v.length() > text.length() && v.startsWith(text)
                         && quote(v.substring(text.length(), text.length() + 1)).startsWith("\"\\"))) {
                     out.add(new StrF(node, text, 1, cont));
@@ -218,7 +231,25 @@ final class Matcher {
             add(text + c, out);
         }
 
+        /**
+         * The decoded characters of the escapes a pattern string may use after a backslash when it
+         * must: those that {@link Matcher#quote} writes as a backslash and one character, so that a
+         * closing re-reads as the same string. (\/, \b and \f are still read when written.)
+         */
+        static final String ESCAPED = "\"\\\n\r\t";
+
+        /** Whether the pattern lets c follow: the state after it lives, and its shortest completion fits maxLength. */
+        private boolean viable(String before, char c) {
+            int next = node.pattern().step(state, c);
+            return next >= 0 && before.length() + 1 + node.pattern().distance(next) <= node.maxLength();
+        }
+
         private void add(String longer, List<Frame> out) {
+            if (node.pattern() != null) {
+                char c = longer.charAt(longer.length() - 1);
+                if (viable(text, c)) out.add(new StrF(node, longer, 0, node.pattern().step(state, c), cont));
+                return;
+            }
             if (node.values() != null) {
                 if (node.values().stream().anyMatch(v -> v.startsWith(longer))) out.add(new StrF(node, longer, 0, cont));
             } else if (longer.length() <= node.maxLength()) {
@@ -234,6 +265,14 @@ final class Matcher {
                 String v = node.values().stream().filter(x -> x.length() > text.length() && x.startsWith(text)
                         && quote(x.substring(text.length(), text.length() + 1)).startsWith("\"\\")).findFirst().orElseThrow();
                 rest = quote(v.substring(text.length())).substring(2);
+            } else if (escape == 1 && node.pattern() != null) {
+                // after a backslash: the escape whose character leads to the shortest completion
+                StringPattern p = node.pattern();
+                char best = (char) ESCAPED.chars().filter(e -> viable(text, (char) e))
+                        .boxed().min((x, y) -> p.distance(p.step(state, (char) (int) x)) - p.distance(p.step(state, (char) (int) y))).orElseThrow().intValue();
+                rest = quote(best + p.completion(p.step(state, best))).substring(2);
+            } else if (node.pattern() != null) {
+                rest = quote(node.pattern().completion(state)).substring(1);
             } else if (escape == 1) {
                 rest = "n\"";
             } else if (escape >= 2) {

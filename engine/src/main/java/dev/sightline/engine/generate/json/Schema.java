@@ -45,8 +45,15 @@ public final class Schema {
 
     record Arr(Node items, int min, int max) implements Node {}
 
-    /** A string; {@code values} non-null: one of these (enum/const). */
-    record Str(int maxLength, List<String> values) implements Node {}
+    /**
+     * A string; {@code values} non-null: one of these (enum/const); {@code pattern} non-null: its
+     * characters follow that automaton (pattern, format, minLength).
+     */
+    record Str(int maxLength, List<String> values, StringPattern pattern) implements Node {
+        Str(int maxLength, List<String> values) {
+            this(maxLength, values, null);
+        }
+    }
 
     record Num(boolean integer) implements Node {}
 
@@ -189,10 +196,17 @@ public final class Schema {
                 return new Arr(node(s.get("items"), refs, where + "/items"), min, max);
             }
             case "string" -> {
-                used.remove("maxLength");
+                used.removeAll(Set.of("maxLength", "minLength", "pattern", "format"));
                 refuseRest(used, where);
                 int max = s.has("maxLength") ? s.get("maxLength").asInt() : DEFAULT_MAX_STRING;
-                return new Str(Math.max(0, max), null);
+                int min = s.path("minLength").asInt(0);
+                if (min < 0 || min > max) throw new IllegalArgumentException(where + ": minLength/maxLength out of order");
+                StringPattern pattern = StringPattern.of(s.has("pattern") ? s.get("pattern").asText() : null,
+                        s.has("format") ? s.get("format").asText() : null, min, where);
+                if (pattern != null && pattern.distance(pattern.initial()) > max) {
+                    throw new IllegalArgumentException(where + ": no string of at most " + max + " characters satisfies the pattern, format and minLength");
+                }
+                return new Str(Math.max(0, max), null, pattern);
             }
             case "number", "integer" -> {
                 refuseRest(used, where);

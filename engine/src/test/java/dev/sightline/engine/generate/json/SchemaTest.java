@@ -82,13 +82,80 @@ class SchemaTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"type\": \"string\", \"pattern\": \"a+\"}", "{\"type\": \"string\", \"format\": \"date\"}",
+    @ValueSource(strings = {"{\"type\": \"string\", \"pattern\": \"(?=a)b\"}", "{\"type\": \"string\", \"pattern\": \"\\\\bword\"}",
+        "{\"type\": \"string\", \"pattern\": \"(a)\\\\1\"}", "{\"type\": \"string\", \"format\": \"hostname\"}",
         "{\"type\": \"object\", \"additionalProperties\": true}", "{\"type\": \"number\", \"minimum\": 3}", "{\"oneOf\": []}"})
     void whatIsNotCoveredIsRefusedByName(String bad) {
         var e = assertThrows(IllegalArgumentException.class, () -> schema(bad));
         assertTrue(e instanceof Schema.UnsupportedException, e.getMessage());
         String keyword = ((Schema.UnsupportedException) e).keyword;
         assertTrue(bad.contains("\"" + keyword + "\"") || keyword.equals("type"), keyword + " / " + e.getMessage());
+    }
+
+    /** An object whose one required property "v" has the given schema. */
+    static Schema holding(String valueSchema) throws Exception {
+        return schema("{\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"v\"], \"properties\": {\"v\": " + valueSchema + "}}");
+    }
+
+    static boolean holds(Schema s, String jsonString) {
+        return JsonConstraint.matches(s, "{\"v\": " + jsonString + "}");
+    }
+
+    @Test
+    void patternsFormatsAndMinLengthConstrainStrings() throws Exception {
+        Schema code = holding("{\"type\": \"string\", \"pattern\": \"^[A-Z]{3}-\\\\d{2,4}$\"}");
+        assertTrue(holds(code, "\"ABC-1234\""));
+        assertTrue(holds(code, "\"XYZ-12\""));
+        assertFalse(holds(code, "\"AB-1234\""));
+        assertFalse(holds(code, "\"ABC-12345\""), "anchored at the end");
+        assertFalse(holds(code, "\"xABC-123\""), "anchored at the start");
+        Schema contains = holding("{\"type\": \"string\", \"pattern\": \"ab+c\"}");
+        assertTrue(holds(contains, "\"xxabbbcyy\""), "an unanchored pattern matches anywhere");
+        assertFalse(holds(contains, "\"xxacyy\""));
+        Schema quoted = holding("{\"type\": \"string\", \"pattern\": \"^a\\\"b\\\\\\\\c$\"}"); // a"b\c
+        assertTrue(holds(quoted, "\"a\\\"b\\\\c\""));
+        Schema date = holding("{\"type\": \"string\", \"format\": \"date\"}");
+        assertTrue(holds(date, "\"2026-12-07\""));
+        assertFalse(holds(date, "\"2026-13-07\""));
+        assertFalse(holds(date, "\"2026-12-7\""));
+        assertFalse(holds(date, "\"2026-12-07\\u0041\""), "no \\u escapes in a patterned string");
+        Schema mail = holding("{\"type\": \"string\", \"format\": \"email\"}");
+        assertTrue(holds(mail, "\"ann.lee@example.co.uk\""));
+        assertFalse(holds(mail, "\"ann@example\""));
+        Schema uuid = holding("{\"type\": \"string\", \"format\": \"uuid\"}");
+        assertTrue(holds(uuid, "\"123e4567-e89b-12d3-a456-426614174000\""));
+        Schema sized = holding("{\"type\": \"string\", \"minLength\": 3, \"maxLength\": 4}");
+        assertFalse(holds(sized, "\"ab\""));
+        assertTrue(holds(sized, "\"abc\""));
+        assertFalse(holds(sized, "\"abcde\""));
+        Schema both = holding("{\"type\": \"string\", \"pattern\": \"^x*$\", \"minLength\": 2, \"maxLength\": 3}");
+        assertFalse(holds(both, "\"x\""));
+        assertTrue(holds(both, "\"xxx\""));
+        assertFalse(holds(both, "\"xxxx\""), "maxLength with a pattern");
+        assertThrows(IllegalArgumentException.class, () -> holding("{\"type\": \"string\", \"pattern\": \"^[0-9]{9}$\", \"maxLength\": 5}"),
+                "no string can satisfy both");
+    }
+
+    @Test
+    void everyPrefixOfAPatternedStringClosesIntoAMatchingOne() throws Exception {
+        Schema s = schema("""
+                {"type": "object", "additionalProperties": false, "required": ["at", "code", "mail"],
+                 "properties": {"at": {"type": "string", "format": "date-time"},
+                                "code": {"type": "string", "pattern": "^[A-Z]{2}\\\\d{3}(-[a-z]+)?$", "minLength": 5},
+                                "mail": {"type": "string", "format": "email"}}}""");
+        String doc = "{\"at\": \"2026-12-07T18:35:00.25+01:00\", \"code\": \"AB123-x\", \"mail\": \"a@b.io\"}";
+        assertTrue(JsonConstraint.matches(s, doc));
+        for (int i = 0; i <= doc.length(); i++) {
+            List<Matcher.Frame> p = List.of(Matcher.start(s));
+            for (int k = 0; k < i; k++) p = JsonConstraint.step(p, doc.charAt(k));
+            assertFalse(p.isEmpty(), doc.substring(0, i));
+            for (Matcher.Frame f : p) {
+                String closed = doc.substring(0, i) + f.closing();
+                assertTrue(JsonConstraint.matches(s, closed), "prefix " + i + " closed as " + closed);
+                JSON.readTree(closed);
+            }
+        }
+        assertEquals("{\"at\":\"0000-01-01T00:00:00Z\",\"code\":\"AA000\",\"mail\":\"a@a.aa\"}", Matcher.start(s).closing());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.sightline.engine.generate.SamplingParams;
 import dev.sightline.engine.image.RgbImage;
 import dev.sightline.engine.tokenizer.ChatMessage;
 import dev.sightline.gpu.ComputeBackend;
+import dev.sightline.gpu.KvStore;
 import dev.sightline.gpu.Quantization;
 import dev.sightline.gpu.Weights;
 import java.lang.reflect.InvocationTargetException;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -107,24 +111,44 @@ final class ProfileCommand implements Callable<Integer> {
         times.clear();
     }
 
-    /** The backend behind a proxy that adds each call's time, while {@link #timing} is set, to its operation's entry. */
+    /**
+     * The backend behind a proxy that adds each call's time, while {@link #timing} is set, to its
+     * operation's entry; the KV stores it creates are timed the same way (their attention included).
+     */
     private ComputeBackend timed(ComputeBackend inner) {
-        return (ComputeBackend) Proxy.newProxyInstance(ComputeBackend.class.getClassLoader(), new Class<?>[] {ComputeBackend.class},
-                (proxy, method, args) -> {
-                    long t0 = System.nanoTime();
-                    Object result;
-                    try {
-                        result = method.invoke(inner, args);
-                    } catch (InvocationTargetException ex) {
-                        throw ex.getCause();
-                    }
-                    if (timing) {
-                        long[] entry = times.computeIfAbsent(operation(method, args), k -> new long[2]);
-                        entry[0] += System.nanoTime() - t0;
-                        entry[1]++;
-                    }
-                    return result;
-                });
+        return timed(ComputeBackend.class, inner, (method, args) -> {
+            if (!method.getName().equals("kvStore")) return null;
+            String form = (Boolean) args[4] ? "float16 cache" : "float32 cache";
+            return store -> timed(KvStore.class, (KvStore) store, (m, a) -> null, m -> switch (m.getName()) {
+                case "attend" -> "attention, " + form;
+                case "put" -> "KV put, " + form;
+                default -> "KV " + m.getName();
+            });
+        }, null);
+    }
+
+    /**
+     * {@code inner} behind a proxy of {@code type} that times each call; {@code wrap} may hand back a
+     * wrapper for a call's result (a KV store to time too), {@code name} names an operation (null:
+     * {@link #operation}).
+     */
+    private <T> T timed(Class<T> type, T inner, BiFunction<Method, Object[], UnaryOperator<Object>> wrap, Function<Method, String> name) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            long t0 = System.nanoTime();
+            Object result;
+            try {
+                result = method.invoke(inner, args);
+            } catch (InvocationTargetException ex) {
+                throw ex.getCause();
+            }
+            if (timing) {
+                long[] entry = times.computeIfAbsent(name != null ? name.apply(method) : operation(method, args), k -> new long[2]);
+                entry[0] += System.nanoTime() - t0;
+                entry[1]++;
+            }
+            UnaryOperator<Object> wrapper = wrap.apply(method, args);
+            return wrapper == null ? result : wrapper.apply(result);
+        }));
     }
 
     /** An operation's name in the report: matrix products by shape, attention by its keys' form. */
@@ -135,8 +159,7 @@ final class ProfileCommand implements Callable<Integer> {
                 int n = (Integer) args[3];
                 yield "matmul " + w.rows + "×" + w.cols + (n == 1 ? " (one token)" : "");
             }
-            case "attention" -> "attention, " + (m.getParameterTypes()[1] == short[].class ? "float16 cache"
-                    : m.getParameterCount() == 12 ? "float32 cache" : "float32");
+            case "attention" -> "attention, float32";
             case "activate" -> "activate " + args[0];
             default -> m.getName();
         };

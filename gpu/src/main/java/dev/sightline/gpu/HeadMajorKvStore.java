@@ -28,6 +28,9 @@ abstract sealed class HeadMajorKvStore implements KvStore {
     final int headDim;
     final int width;
     int capacity;
+    /** Per layer: the keys and the values, float[] or short[] (see the subclasses). */
+    final Object[] k;
+    final Object[] v;
 
     HeadMajorKvStore(CpuBackend be, int layers, int heads, int headDim, int capacity) {
         this.be = be;
@@ -36,7 +39,19 @@ abstract sealed class HeadMajorKvStore implements KvStore {
         this.headDim = headDim;
         this.width = heads * headDim;
         this.capacity = blocks(Math.max(KEY_BLOCK, capacity));
+        this.k = new Object[layers];
+        this.v = new Object[layers];
+        for (int l = 0; l < layers; l++) {
+            k[l] = newArray(this.capacity * width);
+            v[l] = newArray(this.capacity * width);
+        }
     }
+
+    /** An array of the element type, float[] or short[]. */
+    abstract Object newArray(int length);
+
+    /** Bytes of one element. */
+    abstract int elementBytes();
 
     /** Positions rounded up to whole key blocks. */
     static int blocks(int positions) {
@@ -57,7 +72,33 @@ abstract sealed class HeadMajorKvStore implements KvStore {
     }
 
     /** Every layer's arrays for {@code cap} positions, the first {@code held} kept (whole key blocks for keys). */
-    abstract void grow(int cap, int held);
+    private void grow(int cap, int held) {
+        for (int l = 0; l < layers; l++) {
+            Object keys = newArray(cap * width), values = newArray(cap * width);
+            copyHeads(k[l], capacity, keys, cap, blocks(held) * headDim);
+            copyHeads(v[l], capacity, values, cap, held * headDim);
+            k[l] = keys;
+            v[l] = values;
+        }
+    }
+
+    @Override
+    public final void copyPrefix(KvStore src, int n) {
+        if (src.getClass() != getClass() || ((HeadMajorKvStore) src).width != width || ((HeadMajorKvStore) src).layers != layers) {
+            throw new IllegalArgumentException("a prefix comes from a store of the same backend and shape");
+        }
+        HeadMajorKvStore s = (HeadMajorKvStore) src;
+        ensure(n, 0);
+        for (int l = 0; l < layers; l++) {
+            copyHeads(s.k[l], s.capacity, k[l], capacity, blocks(n) * headDim);
+            copyHeads(s.v[l], s.capacity, v[l], capacity, n * headDim);
+        }
+    }
+
+    @Override
+    public final long bytes() {
+        return 2L * layers * capacity * width * elementBytes();
+    }
 
     /**
      * Each head's first {@code run} values of {@code from} (a cache of {@code fromCap} positions) to
@@ -68,38 +109,25 @@ abstract sealed class HeadMajorKvStore implements KvStore {
         for (int h = 0; h < heads; h++) System.arraycopy(from, h * fromCap * headDim, to, h * toCap * headDim, run);
     }
 
-    final HeadMajorKvStore sameShape(KvStore src) {
-        if (src.getClass() != getClass() || ((HeadMajorKvStore) src).width != width || ((HeadMajorKvStore) src).layers != layers) {
-            throw new IllegalArgumentException("a prefix comes from a store of the same backend and shape");
-        }
-        return (HeadMajorKvStore) src;
-    }
-
     /** Float32 keys and values, read in place. */
     static final class Float32 extends HeadMajorKvStore {
-        private final float[][] k;
-        private final float[][] v;
-
         Float32(CpuBackend be, int layers, int heads, int headDim, int capacity) {
             super(be, layers, heads, headDim, capacity);
-            k = new float[layers][this.capacity * width];
-            v = new float[layers][this.capacity * width];
         }
 
         @Override
-        void grow(int cap, int held) {
-            for (int l = 0; l < layers; l++) {
-                float[] keys = new float[cap * width], values = new float[cap * width];
-                copyHeads(k[l], capacity, keys, cap, blocks(held) * headDim);
-                copyHeads(v[l], capacity, values, cap, held * headDim);
-                k[l] = keys;
-                v[l] = values;
-            }
+        Object newArray(int length) {
+            return new float[length];
+        }
+
+        @Override
+        int elementBytes() {
+            return Float.BYTES;
         }
 
         @Override
         public void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
-            float[] dst = k[layer];
+            float[] dst = (float[]) k[layer];
             final int b = KEY_BLOCK, first = start - start % b;
             be.rows((start + n - first + b - 1) / b, b * width, blk -> {
                 int p0 = first + blk * b, from = Math.max(start, p0), to = Math.min(start + n, p0 + b);
@@ -112,14 +140,14 @@ abstract sealed class HeadMajorKvStore implements KvStore {
                 }
             });
             for (int h = 0; h < heads; h++) {
-                be.copy(values, vCol + h * headDim, vStride, v[layer], (h * capacity + start) * headDim, headDim, n, headDim);
+                be.copy(values, vCol + h * headDim, vStride, (float[]) v[layer], (h * capacity + start) * headDim, headDim, n, headDim);
             }
         }
 
         /** The same products as {@link Float16#attend} without the widening. */
         @Override
         public void attend(int layer, float[] q, float[] out, int n, int start, float scale) {
-            final float[] k = this.k[layer], v = this.v[layer];
+            final float[] k = (float[]) this.k[layer], v = (float[]) this.v[layer];
             final int b = KEY_BLOCK, kvLen = start + n, cap = capacity;
             if (n >= 16 && headDim % Gemm.L == 0) {
                 be.blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, true, (h, keysT, at, kvPad, values, v0) -> {
@@ -142,49 +170,28 @@ abstract sealed class HeadMajorKvStore implements KvStore {
                 }
             });
         }
-
-        @Override
-        public void copyPrefix(KvStore src, int n) {
-            Float32 s = (Float32) sameShape(src);
-            ensure(n, 0);
-            for (int l = 0; l < layers; l++) {
-                copyHeads(s.k[l], s.capacity, k[l], capacity, blocks(n) * headDim);
-                copyHeads(s.v[l], s.capacity, v[l], capacity, n * headDim);
-            }
-        }
-
-        @Override
-        public long bytes() {
-            return 2L * layers * capacity * width * Float.BYTES;
-        }
     }
 
     /** Float16 keys and values, widened as attention reads them. */
     static final class Float16 extends HeadMajorKvStore {
-        private final short[][] k;
-        private final short[][] v;
-
         Float16(CpuBackend be, int layers, int heads, int headDim, int capacity) {
             super(be, layers, heads, headDim, capacity);
-            k = new short[layers][this.capacity * width];
-            v = new short[layers][this.capacity * width];
         }
 
         @Override
-        void grow(int cap, int held) {
-            for (int l = 0; l < layers; l++) {
-                short[] keys = new short[cap * width], values = new short[cap * width];
-                copyHeads(k[l], capacity, keys, cap, blocks(held) * headDim);
-                copyHeads(v[l], capacity, values, cap, held * headDim);
-                k[l] = keys;
-                v[l] = values;
-            }
+        Object newArray(int length) {
+            return new short[length];
+        }
+
+        @Override
+        int elementBytes() {
+            return Short.BYTES;
         }
 
         @Override
         public void put(int layer, int start, int n, float[] keys, int kStride, int kCol, float[] values, int vStride, int vCol) {
-            putKeys(k[layer], keys, kCol, kStride, start, n);
-            putValues(v[layer], values, vCol, vStride, start, n);
+            putKeys((short[]) k[layer], keys, kCol, kStride, start, n);
+            putValues((short[]) v[layer], values, vCol, vStride, start, n);
         }
 
         /**
@@ -246,7 +253,7 @@ abstract sealed class HeadMajorKvStore implements KvStore {
          */
         @Override
         public void attend(int layer, float[] q, float[] out, int n, int start, float scale) {
-            final short[] k = this.k[layer], v = this.v[layer];
+            final short[] k = (short[]) this.k[layer], v = (short[]) this.v[layer];
             final int b = KEY_BLOCK, kvLen = start + n, cap = capacity;
             if (n >= 16 && headDim % Gemm.L == 0) {
                 be.blockedAttention(q, out, n, start, kvLen, heads, headDim, scale, true, (h, keysT, at, kvPad, values, v0) -> {
@@ -280,21 +287,6 @@ abstract sealed class HeadMajorKvStore implements KvStore {
                     VectorKernels.addWeightedRows(scores, j0, c, scores, row, headDim, out, qo);
                 }
             });
-        }
-
-        @Override
-        public void copyPrefix(KvStore src, int n) {
-            Float16 s = (Float16) sameShape(src);
-            ensure(n, 0);
-            for (int l = 0; l < layers; l++) {
-                copyHeads(s.k[l], s.capacity, k[l], capacity, blocks(n) * headDim);
-                copyHeads(s.v[l], s.capacity, v[l], capacity, n * headDim);
-            }
-        }
-
-        @Override
-        public long bytes() {
-            return 2L * layers * capacity * width * Short.BYTES;
         }
     }
 

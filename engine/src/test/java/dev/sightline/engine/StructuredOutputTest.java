@@ -80,12 +80,14 @@ class StructuredOutputTest {
         System.out.printf("structured output: %d tokens in %.1f s on the tiny model (mask included)%n", tokens, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Strings under pattern, format and minLength, checked by another regular-expression engine (java.util.regex). */
+    /** Strings under pattern, format and minLength, checked by another regular-expression engine (java.util.regex); numbers within their bounds. */
     @Test
-    void patternedStringsMatchTheirPatterns() throws Exception {
+    void patternedStringsMatchTheirPatternsAndBoundedNumbersStayInRange() throws Exception {
         Schema schema = Schema.compile(JSON.readTree("""
-                {"type": "object", "additionalProperties": false, "required": ["code", "day", "mail", "id"],
+                {"type": "object", "additionalProperties": false, "required": ["code", "day", "mail", "id", "stars", "share"],
                  "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}-\\\\d{2,4}$"},
+                                "stars": {"type": "integer", "minimum": 1, "maximum": 5},
+                                "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                                 "day": {"type": "string", "format": "date"},
                                 "mail": {"type": "string", "format": "email", "maxLength": 40},
                                 "id": {"type": "string", "minLength": 3, "maxLength": 8}}}"""));
@@ -98,6 +100,10 @@ class StructuredOutputTest {
             assertTrue(java.util.regex.Pattern.matches("\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])", day), day);
             assertTrue(java.util.regex.Pattern.matches("[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}", mail) && mail.length() <= 40, mail);
             assertTrue(id.length() >= 3 && id.length() <= 8, id);
+            int stars = doc.path("stars").intValue();
+            java.math.BigDecimal share = doc.path("share").decimalValue();
+            assertTrue(doc.path("stars").isInt() && stars >= 1 && stars <= 5, r.text());
+            assertTrue(share.signum() > 0 && share.compareTo(java.math.BigDecimal.ONE) <= 0, r.text());
         }
     }
 

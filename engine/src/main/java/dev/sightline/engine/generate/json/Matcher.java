@@ -30,7 +30,7 @@ final class Matcher {
     }
 
     /** A position in the document. */
-    abstract static sealed class Frame permits ValueF, StrF, NumF, LitF, ObjF, KeyF, ColonF, ArrF, EndF {
+    abstract static sealed class Frame permits ValueF, StrF, NumF, BoundedNumF, LitF, ObjF, KeyF, ColonF, ArrF, EndF {
         /** Adds the positions reached by reading {@code c} (none: {@code c} cannot come next). */
         abstract void step(char c, List<Frame> out);
 
@@ -88,7 +88,10 @@ final class Matcher {
             case Str s -> {
                 if (c == '"') out.add(new StrF(s, "", 0, s.pattern() == null ? 0 : s.pattern().initial(), cont));
             }
-            case Num n -> NumF.begin(n.integer(), c, cont, out);
+            case Num n -> {
+                if (n.bounded() == null) NumF.begin(n.integer(), c, cont, out);
+                else BoundedNumF.begin(n.bounded(), c, cont, out);
+            }
             case Bool b -> {
                 if (c == 't') out.add(new LitF("true", 1, cont));
                 if (c == 'f') out.add(new LitF("false", 1, cont));
@@ -132,7 +135,7 @@ final class Matcher {
             }
             case Str s -> s.pattern() != null ? quote(s.pattern().completion(s.pattern().initial()))
                     : s.values() == null ? "\"\"" : quote(s.values().stream().min((x, y) -> quote(x).length() - quote(y).length()).orElseThrow());
-            case Num n -> "0";
+            case Num n -> n.bounded() == null ? "0" : n.bounded().completion(n.bounded().initial());
             case Bool b -> "true";
             case Null n -> "null";
             case AnyOf a -> a.options().stream().map(o -> minimal(o, depth + 1)).min((x, y) -> x.length() - y.length()).orElseThrow();
@@ -346,6 +349,41 @@ final class Matcher {
         @Override
         boolean canEnd() {
             return complete() && cont.canEnd();
+        }
+    }
+
+    /** Inside a number with bounds: its text so far is a state of the bounds' automaton. */
+    static final class BoundedNumF extends Frame {
+        final StringPattern number;
+        final int state;
+        final Frame cont;
+
+        BoundedNumF(StringPattern number, int state, Frame cont) {
+            this.number = number;
+            this.state = state;
+            this.cont = cont;
+        }
+
+        static void begin(StringPattern number, char c, Frame cont, List<Frame> out) {
+            int next = number.step(number.initial(), c);
+            if (next >= 0) out.add(new BoundedNumF(number, next, cont));
+        }
+
+        @Override
+        void step(char c, List<Frame> out) {
+            int next = number.step(state, c);
+            if (next >= 0) out.add(new BoundedNumF(number, next, cont));
+            if (number.accepts(state)) cont.step(c, out); // the character ends the number and belongs to what follows
+        }
+
+        @Override
+        String closing() {
+            return number.completion(state) + cont.closing();
+        }
+
+        @Override
+        boolean canEnd() {
+            return number.accepts(state) && cont.canEnd();
         }
     }
 

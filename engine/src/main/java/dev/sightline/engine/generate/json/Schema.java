@@ -55,7 +55,12 @@ public final class Schema {
         }
     }
 
-    record Num(boolean integer) implements Node {}
+    /** A number; {@code bounded} non-null: its text follows that automaton (minimum, maximum and their exclusive forms). */
+    record Num(boolean integer, StringPattern bounded) implements Node {
+        Num(boolean integer) {
+            this(integer, null);
+        }
+    }
 
     record Bool() implements Node {}
 
@@ -209,8 +214,21 @@ public final class Schema {
                 return new Str(Math.max(0, max), null, pattern);
             }
             case "number", "integer" -> {
+                Set<String> bounds = Set.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
+                used.removeAll(bounds);
                 refuseRest(used, where);
-                return new Num(type.equals("integer"));
+                boolean integer = type.equals("integer");
+                if (bounds.stream().noneMatch(s::has)) return new Num(integer);
+                if (s.has("minimum") && s.has("exclusiveMinimum") || s.has("maximum") && s.has("exclusiveMaximum")) {
+                    throw new IllegalArgumentException(where + ": give a bound once (minimum or exclusiveMinimum, maximum or exclusiveMaximum)");
+                }
+                for (String b : bounds) {
+                    if (s.has(b) && !s.get(b).isNumber()) throw new IllegalArgumentException(where + ": " + b + " must be a number");
+                }
+                JsonNode min = s.has("minimum") ? s.get("minimum") : s.get("exclusiveMinimum");
+                JsonNode max = s.has("maximum") ? s.get("maximum") : s.get("exclusiveMaximum");
+                return new Num(integer, StringPattern.number(integer, min == null ? null : min.decimalValue(), s.has("exclusiveMinimum"),
+                        max == null ? null : max.decimalValue(), s.has("exclusiveMaximum"), MAX_NUMBER_DIGITS, where));
             }
             case "boolean" -> {
                 refuseRest(used, where);

@@ -4,6 +4,7 @@ import dk.brics.automaton.Automaton;
 import dk.brics.automaton.BasicAutomata;
 import dk.brics.automaton.RegExp;
 import dk.brics.automaton.RunAutomaton;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
@@ -129,6 +130,67 @@ final class StringPattern {
         }
         if (a.isEmpty()) throw new IllegalArgumentException(where + ": no string satisfies the pattern, format and minLength together");
         return new StringPattern(a);
+    }
+
+    /**
+     * The texts of JSON numbers (no exponent, at most {@code maxDigits} digits) whose values lie within
+     * the bounds (null: none). Bounds must be whole numbers; an integer has no fraction.
+     */
+    static StringPattern number(boolean integer, BigDecimal min, boolean minExclusive, BigDecimal max, boolean maxExclusive,
+                                int maxDigits, String where) {
+        long limit = (long) Math.pow(10, maxDigits) - 1;
+        long lo = min == null ? -limit : whole(min, minExclusive ? "exclusiveMinimum" : "minimum", where);
+        long hi = max == null ? limit : whole(max, maxExclusive ? "exclusiveMaximum" : "maximum", where);
+        boolean loEx = min != null && minExclusive, hiEx = max != null && maxExclusive;
+        Automaton a = BasicAutomata.makeEmpty();
+        if (hi > 0 || (hi == 0 && !hiEx)) a = a.union(magnitudes(integer, Math.max(0, lo), lo >= 0 && loEx, hi, hiEx, limit));
+        if (lo < 0) a = a.union(BasicAutomata.makeChar('-').concatenate(magnitudes(integer, Math.max(0, -hi), hi <= 0 && hiEx, -lo, loEx, limit)));
+        Automaton digits = BasicAutomata.makeEmpty();
+        for (int n = 1; n <= maxDigits; n++) {
+            digits = digits.union(new RegExp("\\-?[0-9]{" + n + "}" + (n < maxDigits && !integer ? "(\\.[0-9]{1," + (maxDigits - n) + "})?" : "")).toAutomaton());
+        }
+        a = a.intersection(digits);
+        a.minimize();
+        if (a.isEmpty()) throw new IllegalArgumentException(where + ": no " + (integer ? "integer" : "number") + " of at most " + maxDigits + " digits lies within the bounds");
+        return new StringPattern(a);
+    }
+
+    /** Whole numbers first…last as JSON writes them: no leading zeros (dk.brics' interval allows any). */
+    private static Automaton wholes(long first, long last) {
+        return BasicAutomata.makeInterval((int) first, (int) last, 0).intersection(new RegExp("0|[1-9][0-9]*").toAutomaton());
+    }
+
+    private static long whole(BigDecimal bound, String keyword, String where) {
+        try {
+            return bound.longValueExact();
+        } catch (ArithmeticException e) {
+            throw new Schema.UnsupportedException(keyword, where + ": " + keyword + " must be a whole number in constrained output (got " + bound.toPlainString() + ")");
+        }
+    }
+
+    /**
+     * Unsigned decimal texts (an integer part without leading zeros, then for numbers an optional
+     * fraction) whose value m satisfies lo ≤ m (lo &lt; m when loEx) and m ≤ hi (m &lt; hi when hiEx),
+     * lo ≥ 0. The integer part i decides most of it: m lies in [i, i + 1).
+     */
+    private static Automaton magnitudes(boolean integer, long lo, boolean loEx, long hi, boolean hiEx, long limit) {
+        hi = Math.min(hi, limit);
+        Automaton fraction = new RegExp("\\.[0-9]+").toAutomaton();
+        Automaton zeros = new RegExp("\\.0+").toAutomaton();
+        Automaton none = BasicAutomata.makeEmptyString();
+        Automaton a = BasicAutomata.makeEmpty();
+        if (integer) {
+            long first = loEx ? lo + 1 : lo, last = hiEx ? hi - 1 : hi;
+            return first <= last ? wholes(first, last) : a;
+        }
+        // whole parts with any fraction: from lo (or lo + 1 when exclusive) to hi − 1
+        long first = loEx ? lo + 1 : lo, last = hi - 1;
+        if (first <= last) a = a.union(wholes(first, last).concatenate(none.union(fraction)));
+        // just above an exclusive lower bound: lo with a fraction that is not all zeros
+        if (loEx && lo < hi) a = a.union(BasicAutomata.makeString(Long.toString(lo)).concatenate(fraction.minus(zeros)));
+        // the upper bound itself, when allowed: hi, hi.0, hi.00 …
+        if (!hiEx && (loEx ? hi > lo : hi >= lo)) a = a.union(BasicAutomata.makeString(Long.toString(hi)).concatenate(none.union(zeros)));
+        return a;
     }
 
     private static Automaton compile(String ecma, String where, String keyword) {

@@ -89,7 +89,7 @@ class SchemaTest {
     @ParameterizedTest
     @ValueSource(strings = {"{\"type\": \"string\", \"pattern\": \"(?=a)b\"}", "{\"type\": \"string\", \"pattern\": \"\\\\bword\"}",
         "{\"type\": \"string\", \"pattern\": \"(a)\\\\1\"}", "{\"type\": \"string\", \"format\": \"hostname\"}",
-        "{\"type\": \"object\", \"additionalProperties\": true}", "{\"type\": \"number\", \"minimum\": 3}", "{\"oneOf\": []}"})
+        "{\"type\": \"object\", \"additionalProperties\": true}", "{\"type\": \"number\", \"minimum\": 0.5}", "{\"type\": \"integer\", \"multipleOf\": 2}", "{\"oneOf\": []}"})
     void whatIsNotCoveredIsRefusedByName(String bad) {
         var e = assertThrows(IllegalArgumentException.class, () -> schema(bad));
         assertTrue(e instanceof Schema.UnsupportedException, e.getMessage());
@@ -152,6 +152,47 @@ class SchemaTest {
         assertTrue(JsonConstraint.matches(s, doc));
         assertEveryPrefixCloses(s, doc);
         assertEquals("{\"at\":\"0000-01-01T00:00:00Z\",\"code\":\"AA000\",\"mail\":\"a@a.aa\"}", Matcher.start(s).closing());
+    }
+
+    @Test
+    void boundsKeepNumbersInRange() throws Exception {
+        Schema rating = holding("{\"type\": \"integer\", \"minimum\": 1, \"maximum\": 5}");
+        for (String ok : List.of("1", "3", "5")) assertTrue(holds(rating, ok), ok);
+        for (String no : List.of("0", "6", "-1", "10", "3.0", "03", "-0")) assertFalse(holds(rating, no), no);
+        Schema open = holding("{\"type\": \"integer\", \"exclusiveMinimum\": 0, \"exclusiveMaximum\": 10}");
+        assertFalse(holds(open, "0"));
+        assertTrue(holds(open, "1"));
+        assertTrue(holds(open, "9"));
+        assertFalse(holds(open, "10"));
+        Schema negative = holding("{\"type\": \"integer\", \"minimum\": -20, \"maximum\": -3}");
+        assertTrue(holds(negative, "-3"));
+        assertTrue(holds(negative, "-20"));
+        assertFalse(holds(negative, "-2"));
+        assertFalse(holds(negative, "-21"));
+        assertFalse(holds(negative, "5"));
+        Schema share = holding("{\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}");
+        for (String ok : List.of("0", "0.75", "1", "1.0", "1.00")) assertTrue(holds(share, ok), ok);
+        for (String no : List.of("1.5", "1.01", "-0.1", "2", "1e0", "00.5", "01")) assertFalse(holds(share, no), no);
+        Schema inside = holding("{\"type\": \"number\", \"exclusiveMinimum\": 0, \"exclusiveMaximum\": 1}");
+        for (String ok : List.of("0.01", "0.999", "0.5")) assertTrue(holds(inside, ok), ok);
+        for (String no : List.of("0", "0.0", "1", "1.0")) assertFalse(holds(inside, no), no);
+        Schema around = holding("{\"type\": \"number\", \"minimum\": -1, \"maximum\": 1}");
+        for (String ok : List.of("-0.5", "-1", "-1.0", "0", "0.25")) assertTrue(holds(around, ok), ok);
+        for (String no : List.of("-1.2", "-2", "1.2")) assertFalse(holds(around, no), no);
+        Schema floor = holding("{\"type\": \"number\", \"minimum\": 100}");
+        assertTrue(holds(floor, "100.5"));
+        assertFalse(holds(floor, "99.9"));
+        assertTrue(holds(floor, "999999"), "up to the digit limit");
+        assertThrows(IllegalArgumentException.class, () -> holding("{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 4}"));
+        assertThrows(IllegalArgumentException.class, () -> holding("{\"type\": \"integer\", \"minimum\": 1, \"exclusiveMinimum\": 0}"));
+        Schema.UnsupportedException e = assertThrows(Schema.UnsupportedException.class, () -> holding("{\"type\": \"number\", \"exclusiveMaximum\": 0.5}"));
+        assertEquals("exclusiveMaximum", e.keyword);
+        assertEveryPrefixCloses(schema("""
+                {"type": "object", "additionalProperties": false, "required": ["stars", "share", "delta"],
+                 "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5},
+                                "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                                "delta": {"type": "number", "minimum": -40, "exclusiveMaximum": -2}}}"""),
+                "{\"stars\": 4, \"share\": 0.125, \"delta\": -12.5}");
     }
 
     @Test

@@ -303,7 +303,7 @@ class ApiBehaviourIT extends DeployedEar {
             }
         }
         Http.Reply bad = Http.postJson("/v1/chat/completions", "{\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": "
-                + "{\"type\": \"string\", \"format\": \"email\"}}}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+                + "{\"type\": \"string\", \"format\": \"hostname\"}}}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertEquals(400, bad.status());
         assertTrue(bad.body().contains("format"), bad.body());
     }

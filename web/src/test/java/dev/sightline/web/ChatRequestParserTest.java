@@ -62,7 +62,7 @@ class ChatRequestParserTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"\"n\": 9", "\"logprobs\": \"yes\"", "\"top_logprobs\": 3",
-        "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}",
+        "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"(?=a)b\"}}}",
         "\"response_format\": {\"type\": \"yaml\"}",
         "\"tools\": [{\"type\": \"retrieval\"}]", "\"tool_choice\": \"auto\"", "\"functions\": [{\"name\": \"f\"}]", "\"best_of\": 2", "\"temprature\": 0.5"})
     void nothingIsSilentlyIgnored(String field) {

@@ -116,7 +116,7 @@ class ToolsTest {
         for (String[] bad : new String[][] {
                 {"\"tools\": [" + fn + ", " + fn + "]", "tools"},
                 {"\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"bad name\"}}]", "tools"},
-                {"\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"string\", \"pattern\": \"a+\"}}}}}]", "tools"},
+                {"\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"string\", \"pattern\": \"(?!a)\"}}}}}]", "tools"},
                 {"\"tools\": [" + fn + "], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}", "tool_choice"},
                 {"\"tools\": [" + fn + "], \"tool_choice\": \"always\"", "tool_choice"},
                 {"\"tools\": [" + fn + "], \"parallel_tool_calls\": \"yes\"", "parallel_tool_calls"},

@@ -11,18 +11,23 @@ import java.util.List;
  * how many alternatives each token's logprobs list (null: no logprobs).
  */
 public record ChatCommand(List<ChatMessage> messages, List<byte[]> encodedImages, Integer numCrops, SamplingParams sampling,
-                          StopSequences stops, String caller, Integer topLogprobs) {
-    /** A command without logprobs. */
+                          StopSequences stops, String caller, Integer topLogprobs, int choices) {
+    /** A command for one answer, without logprobs. */
     public ChatCommand(List<ChatMessage> messages, List<byte[]> encodedImages, Integer numCrops, SamplingParams sampling, StopSequences stops, String caller) {
-        this(messages, encodedImages, numCrops, sampling, stops, caller, null);
+        this(messages, encodedImages, numCrops, sampling, stops, caller, null, 1);
     }
 
     public ChatCommand by(String callerId) {
-        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, callerId, topLogprobs);
+        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, callerId, topLogprobs, choices);
     }
 
     /** The same command with the tokens' log-probabilities asked for, and {@code top} alternatives each (0–20). */
     public ChatCommand withLogprobs(int top) {
-        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, caller, top);
+        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, caller, top, choices);
+    }
+
+    /** The same command asking for {@code n} answers (OpenAI's {@code n}, validated by the caller). */
+    public ChatCommand withChoices(int n) {
+        return new ChatCommand(messages, encodedImages, numCrops, sampling, stops, caller, topLogprobs, n);
     }
 }

@@ -33,7 +33,7 @@ public class ChatPipeline {
 
     public PendingAnswer submit(ChatCommand cmd, AnswerSink sink) {
         try {
-            return submitAll(cmd, sink, 1).getFirst();
+            return submitAll(cmd.withChoices(1), sink).getFirst();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -41,14 +41,15 @@ public class ChatPipeline {
     }
 
     /**
-     * {@code n} answers to one request (OpenAI's {@code n}): screened once (moderation, face blur),
-     * then generated {@code n} times, answer {@code i} with seed {@code seed + i}; the caller's limit
+     * The command's {@code choices} answers to one request (OpenAI's {@code n}): screened once
+     * (moderation, face blur), then generated {@code n} times, answer {@code i} with seed {@code seed + i}; the caller's limit
      * counts the request once. The first is queued alone; once its prompt is read it goes to the
      * prefix cache, and the others, queued then, restore it instead of reading it again. Their
      * request ids are the first's with {@code -i}. Should one of them be refused (queue full), those
      * already queued are stopped.
      */
-    public List<PendingAnswer> submitAll(ChatCommand cmd, AnswerSink sink, int n) throws InterruptedException {
+    public List<PendingAnswer> submitAll(ChatCommand cmd, AnswerSink sink) throws InterruptedException {
+        int n = cmd.choices();
         String requestId = UUID.randomUUID().toString();
         inference.checkAdmission(); // a full queue refuses before any moderation, decoding or face blur
         // The whole conversation the model will read, assistant and system turns included: a request

@@ -83,7 +83,7 @@ public class ChatCompletionsResource {
                 return sse.respond(pipeline.submit(cmd, sse), new Chunks(returnImages, includeUsage, tools));
             }
             WholeAnswer whole = wholeAnswers.sink(true);
-            List<PendingAnswer> pending = pipeline.submitAll(cmd, whole, ChatRequestParser.choices(req));
+            List<PendingAnswer> pending = pipeline.submitAll(cmd, whole);
             Response r = whole.respond(pending, answers -> {
                 answers.forEach(this::measure);
                 return json(pending.getFirst(), answers, returnImages, tools);

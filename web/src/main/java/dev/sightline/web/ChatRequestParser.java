@@ -158,8 +158,7 @@ public final class ChatRequestParser {
         }
         SamplingParams sampling = new SamplingParams(maxTokens.intValue(), temperature, topP, topK == null ? null : topK.intValue(), seed, null, adjustments)
                 .withSchema(tools != null ? tools.schema() : responseFormat(body.get("response_format")));
-        ChatCommand cmd = new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null);
-        choices(body); // n is the resource's (several answers), checked with the rest here
+        ChatCommand cmd = new ChatCommand(messages, images, numCrops, sampling, stops(body.get("stop")), null).withChoices(choices(body));
         JsonValue logprobs = body.get("logprobs");
         if (logprobs != null && logprobs != JsonValue.NULL && logprobs != JsonValue.TRUE && logprobs != JsonValue.FALSE) {
             throw ApiException.badRequest("'logprobs' must be a boolean", "logprobs");
@@ -193,7 +192,7 @@ public final class ChatRequestParser {
     static final int MAX_CHOICES = 8;
 
     /** OpenAI's {@code n}: how many answers (1 to {@value #MAX_CHOICES}); several only without {@code stream}. */
-    static int choices(JsonObject body) {
+    private static int choices(JsonObject body) {
         Long n = integer(body, "n", 1, MAX_CHOICES);
         if (n != null && n > 1 && body.get("stream") == JsonValue.TRUE) throw ApiException.badRequest("n > 1 is not supported with stream: true", "n");
         return n == null ? 1 : n.intValue();

@@ -80,6 +80,15 @@ class ChatRequestParserTest {
     }
 
     @Test
+    void severalAnswersAreAskedForInTheCommandAndNeverWithAStream() {
+        String hi = ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+        assertEquals(3, new ChatRequestParser(LIMITS).parse(json("{\"n\": 3" + hi)).choices());
+        assertEquals(1, new ChatRequestParser(LIMITS).parse(json("{\"stream\": true" + hi)).choices());
+        ApiException e = assertThrows(ApiException.class, () -> new ChatRequestParser(LIMITS).parse(json("{\"n\": 2, \"stream\": true" + hi)));
+        assertEquals("n", e.param());
+    }
+
+    @Test
     void penaltiesBiasesAndTopKReachTheSampler() {
         var s = new ChatRequestParser(LIMITS).parse(json("{\"presence_penalty\": 0.5, \"frequency_penalty\": -1, \"top_k\": 40, "
                 + "\"logit_bias\": {\"32007\": -100, \"15\": 2.5}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")).sampling();

@@ -183,6 +183,7 @@ class ApiBehaviourIT extends DeployedEar {
         // The test server's heartbeat is 1 s (SIGHTLINE_REQUEST_HEARTBEAT_SECONDS): once the engine has
         // started and the answer takes longer, the 200 is sent and a space follows every second.
         JsonNode before = idleStatus();
+        long disconnectedBefore = outcomes("client_disconnected");
         String body = "{\"max_tokens\": 512, \"temperature\": 1.0, \"seed\": 5, \"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}]}";
         try (java.net.Socket sock = postChat(body)) {
             var in = sock.getInputStream();
@@ -200,10 +201,18 @@ class ApiBehaviourIT extends DeployedEar {
         assertEquals(before.path("cancelled_requests").asLong() + 1, after.path("cancelled_requests").asLong(), after.toString());
         long generated = after.path("generated_tokens").asLong() - before.path("generated_tokens").asLong();
         assertTrue(generated < 512, "the abandoned generation made " + generated + " of its 512 tokens");
+        assertEquals(disconnectedBefore + 1, outcomes("client_disconnected"), "counted in sightline_requests_total");
         // An honest client of a long answer reads the JSON after the spaces.
         Http.Reply r = Http.postJson("/v1/chat/completions", body.replace("\"seed\": 5", "\"seed\": 6"));
         assertEquals(200, r.status(), r.body());
         assertEquals("chat.completion", r.json().path("object").asText(), r.body());
+    }
+
+    /** The application metric sightline_requests_total for one outcome (0 before its first count). */
+    static long outcomes(String outcome) throws Exception {
+        Http.Reply m = Http.get("/metrics?scope=application", null);
+        java.util.regex.Matcher v = java.util.regex.Pattern.compile("sightline_requests_total(?:_total)?\\{[^}]*outcome=\"" + outcome + "\"[^}]*} ([0-9.]+)").matcher(m.body());
+        return v.find() ? (long) Double.parseDouble(v.group(1)) : 0;
     }
 
     /** A chat request sent on a raw socket, left open for the test to read from or to close. */

@@ -82,7 +82,7 @@ public class ChatCompletionsResource {
                 SseAnswer sse = new SseAnswer();
                 return sse.respond(pipeline.submit(cmd, sse), new Chunks(returnImages, includeUsage, tools));
             }
-            WholeAnswer whole = wholeAnswers.sink(true);
+            WholeAnswer whole = wholeAnswers.sink(true).whenGone(() -> metrics.outcome("client_disconnected"));
             List<PendingAnswer> pending = pipeline.submitAll(cmd, whole);
             Response r = whole.respond(pending, answers -> {
                 answers.forEach(this::measure);

@@ -32,11 +32,18 @@ final class WholeAnswer implements AnswerSink {
     private final boolean openAi;
     private volatile boolean started;
     private volatile boolean gone;
+    private Runnable whenGone = () -> {};
 
     /** @param openAi whether a failure after the heartbeat began is written in OpenAI's error shape */
     WholeAnswer(Duration heartbeat, boolean openAi) {
         this.heartbeat = heartbeat;
         this.openAi = openAi;
+    }
+
+    /** Runs {@code action} once, should the client leave during the heartbeats (the answer is then never rendered). */
+    WholeAnswer whenGone(Runnable action) {
+        this.whenGone = action;
+        return this;
     }
 
     @Override
@@ -100,6 +107,7 @@ final class WholeAnswer implements AnswerSink {
             } catch (IOException | java.io.UncheckedIOException clientGone) { // Jersey wraps a failed write now and then
                 gone = true; // the engine stops at its next step; the answer is still moderated and audited
                 pending.forEach(PendingAnswer::finishUnseen);
+                whenGone.run();
             } catch (InterruptedException e) {
                 gone = true;
                 Thread.currentThread().interrupt();

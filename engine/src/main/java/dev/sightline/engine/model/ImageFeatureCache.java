@@ -2,8 +2,6 @@ package dev.sightline.engine.model;
 
 import dev.sightline.engine.image.ProcessedImage;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -75,23 +73,11 @@ public final class ImageFeatureCache {
     }
 
     static String key(ProcessedImage img) {
-        return HexFormat.of().formatHex(digest(img));
+        return HexFormat.of().formatHex(img.digest());
     }
 
-    /** The first 64 bits of the same digest: an image's identity in the prefix cache's keys. */
+    /** The first 64 bits of the image's digest: its identity in the prefix cache's keys. */
     public static long contentHash(ProcessedImage img) {
-        return ByteBuffer.wrap(digest(img)).getLong();
-    }
-
-    /** SHA-256 of the HD image the crops are cut from, with its size and token count. */
-    private static byte[] digest(ProcessedImage img) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(ByteBuffer.allocate(12).putInt(img.hdWidth()).putInt(img.hdHeight()).putInt(img.numImgTokens()).array());
-            d.update(img.hd().rgb());
-            return d.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ByteBuffer.wrap(img.digest()).getLong();
     }
 }

@@ -50,7 +50,7 @@ public class ChatPipeline {
      */
     public List<PendingAnswer> submitAll(ChatCommand cmd, AnswerSink sink) throws InterruptedException {
         int n = cmd.choices();
-        String requestId = UUID.randomUUID().toString();
+        String requestId = cmd.requestId() != null ? cmd.requestId() : UUID.randomUUID().toString();
         inference.checkAdmission(); // a full queue refuses before any moderation, decoding or face blur
         // The whole conversation the model will read, assistant and system turns included: a request
         // placed in an earlier "assistant" turn is still a request.

@@ -118,9 +118,10 @@ public class DocumentService {
      *
      * @param history the conversation's earlier turns about this document (user first, alternating,
      *                ending with an answer; empty for a first question)
+     * @param clientId the client's request id (its X-Request-Id), or null: one is made up
      */
-    public Prepared prepare(byte[] document, String question, List<ChatMessage> history, int maxTokens, String caller) {
-        String requestId = UUID.randomUUID().toString();
+    public Prepared prepare(byte[] document, String question, List<ChatMessage> history, int maxTokens, String caller, String clientId) {
+        String requestId = clientId != null ? clientId : UUID.randomUUID().toString();
         // The question alone first, so a blocked one costs no ingest; its audit row is written once,
         // below, with the pages' text (or here, when it is refused).
         ModerationResult asked = moderation.check(question, Direction.INPUT);

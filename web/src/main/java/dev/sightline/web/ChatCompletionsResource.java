@@ -73,7 +73,7 @@ public class ChatCompletionsResource {
         JsonObject req = body.asJsonObject();
         var limits = new ChatRequestParser.Limits(inference.defaultMaxNewTokens(), maxImages, maxTextChars);
         Tools tools = Tools.of(req);
-        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req, tools).by(Caller.of(http).id());
+        ChatCommand cmd = new ChatRequestParser(limits, remoteImages::fetch).parse(req, tools).by(Caller.of(http).id()).withRequestId(ClientRequestId.of(http));
         JsonObject ext = req.get("sightline") instanceof JsonObject e ? e : JsonValue.EMPTY_JSON_OBJECT;
         boolean returnImages = ext.getBoolean("return_images", false);
         boolean includeUsage = req.get("stream_options") instanceof JsonObject so && so.getBoolean("include_usage", false);

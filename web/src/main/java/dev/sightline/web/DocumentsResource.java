@@ -83,9 +83,9 @@ public class DocumentsResource {
         if (question == null || question.isBlank()) throw ApiException.badRequest("no 'question' part", "question");
         if (maxTokens < 1 || maxTokens > inference.defaultMaxNewTokens()) throw ApiException.badRequest("max_tokens must be between 1 and " + inference.defaultMaxNewTokens(), "max_tokens");
         List<ChatMessage> earlier = history == null ? List.of() : DocumentHistory.parse(history, question, maxTextChars);
-        String caller = Caller.of(http).id();
-        if (stream) return stream(documents.prepare(doc, question, earlier, maxTokens, caller), returnImages);
-        DocumentService.Prepared prepared = documents.prepare(doc, question, earlier, maxTokens, caller);
+        String caller = Caller.of(http).id(), clientId = ClientRequestId.of(http);
+        if (stream) return stream(documents.prepare(doc, question, earlier, maxTokens, caller, clientId), returnImages);
+        DocumentService.Prepared prepared = documents.prepare(doc, question, earlier, maxTokens, caller, clientId);
         WholeAnswer whole = wholeAnswers.sink(false);
         boolean withImages = returnImages;
         return whole.respond(documents.submit(prepared, whole), a -> json(documents.answer(prepared, a), withImages));

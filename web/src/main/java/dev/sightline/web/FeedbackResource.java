@@ -38,7 +38,7 @@ public class FeedbackResource {
         if (body == null || body.getValueType() != JsonValue.ValueType.OBJECT) throw ApiException.badRequest("the body must be a JSON object", null);
         JsonObject o = body.asJsonObject();
         String requestId = o.get("request_id") instanceof JsonString s ? s.getString() : null;
-        if (requestId == null || !requestId.matches("[A-Za-z0-9-]{8,64}")) throw ApiException.badRequest("'request_id' is required (the id of the answer)", "request_id");
+        if (!ClientRequestId.isRequestId(requestId)) throw ApiException.badRequest("'request_id' is required (the id of the answer)", "request_id");
         String rating = o.get("rating") instanceof JsonString s ? s.getString() : "";
         int r = switch (rating) {
             case "up" -> 1;

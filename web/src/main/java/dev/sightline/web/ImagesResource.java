@@ -85,7 +85,7 @@ public class ImagesResource {
         content.append(prompt == null || prompt.isBlank() ? (images.size() == 1 ? "Describe this image." : "Describe these images.") : prompt);
         // Model card: num_crops 16 for a single image, 4 for several.
         ChatCommand cmd = new ChatCommand(List.of(new ChatMessage("user", content.toString())), images, images.size() == 1 ? 16 : 4,
-                SamplingParams.greedy(max), StopSequences.NONE, Caller.of(http).id());
+                SamplingParams.greedy(max), StopSequences.NONE, Caller.of(http).id()).withRequestId(ClientRequestId.of(http));
         WholeAnswer whole = wholeAnswers.sink(false);
         PendingAnswer pending = pipeline.submit(cmd, whole);
         return whole.respond(pending, a -> json(pending, a));
